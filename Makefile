@@ -1,0 +1,66 @@
+# 医保通 — two commands: `make run` and `make test`. Everything they need is installed from here.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/bin/python3; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := chromium fonts-noto-cjk espeak-ng gettext sox
+SERVICE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+SERVICE_REDIS_URL ?= redis://127.0.0.1:6379/0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast test-service bench lint messages system-deps install clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed and was not found."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages: Chromium and CJK fonts for browser tests, espeak-ng for offline voice,
+# gettext to compile translations. Installed only when missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+messages: $(STAMP) system-deps
+	@$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: $(STAMP) system-deps messages
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	@echo "医保通 is at http://$(HOST):$(PORT)/  (SMS codes: http://$(HOST):$(PORT)/dev/outbox/)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP) system-deps messages
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/pytest -m "not service" -p xdist -n 2
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not service and not browser" -x -q
+
+# The service-backed suite: PostgreSQL, Redis (channels-redis), a real Celery worker and ASGI server.
+test-service: $(STAMP) system-deps messages
+	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(SERVICE_REDIS_URL) SERVICE_TESTS=1 \
+		$(BIN)/pytest -m service -p no:xdist
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var staticfiles artifacts

@@ -1,0 +1,223 @@
+"""State changes for sign-in and real-name binding. One transaction and one audit row each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Channel, OneTimeCode, OutboundMessage, Purpose, Role, User
+from accounts.tasks import deliver_message
+from audit.actions import client_ip, record_event
+from audit.models import Via
+from insurance.identity import normalize_name, parse_id_number
+from insurance.models import InsuredPerson
+from insurance.selectors import person_by_id_number
+from portal import crypto
+
+
+class OtpError(Exception):
+    """A one-time code could not be sent or accepted; the message says why and what to do."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class BindingError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _code_hash(phone_index: str, code: str) -> str:
+    return crypto.blind_index("otp", f"{phone_index}:{code}")
+
+
+@dataclass(frozen=True)
+class SentCode:
+    expires_at: dt.datetime
+    channel: str
+    resend_after: int
+
+
+def phone_locked_until(phone_index: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """A phone is locked for a while after several codes in a row were guessed at 5 times."""
+    now = now or timezone.now()
+    window = now - dt.timedelta(minutes=settings.OTP_LOCK_MINUTES)
+    burnt = OneTimeCode.objects.filter(
+        phone_index=phone_index, created_at__gte=window, tries__gte=settings.OTP_MAX_TRIES
+    ).order_by("-created_at")
+    if burnt.count() >= settings.OTP_LOCK_AFTER_FAILED_CODES:
+        return burnt.first().created_at + dt.timedelta(minutes=settings.OTP_LOCK_MINUTES)
+    return None
+
+
+def send_one_time_code(
+    *, phone_e164: str, purpose: str, channel: str = Channel.SMS, ip: str | None = None
+) -> SentCode:
+    now = timezone.now()
+    phone_index = crypto.blind_index("phone", phone_e164)
+    ip_index = crypto.blind_index("ip", ip or "-")
+    locked = phone_locked_until(phone_index, now)
+    if locked:
+        minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
+        raise OtpError(_("验证码错误次数太多，为了安全，请%(m)d分钟后再试。") % {"m": minutes})
+    hour_ago = now - dt.timedelta(hours=1)
+    recent = OneTimeCode.objects.filter(phone_index=phone_index, created_at__gte=hour_ago)
+    last = recent.order_by("-created_at").first()
+    if last and (now - last.created_at).total_seconds() < settings.OTP_RESEND_AFTER_SECONDS:
+        wait = settings.OTP_RESEND_AFTER_SECONDS - int((now - last.created_at).total_seconds())
+        raise OtpError(_("验证码刚刚发过，请%(s)d秒后再点“再发一次”。") % {"s": wait}, retry_after=wait)
+    if recent.count() >= settings.OTP_MAX_PER_PHONE_PER_HOUR:
+        raise OtpError(_("这个手机号一小时内收到的验证码太多了，请过一会儿再试，或拨打%(h)s求助。")
+                       % {"h": settings.SITE_HOTLINE})
+    if OneTimeCode.objects.filter(ip_index=ip_index, created_at__gte=hour_ago).count() >= \
+            settings.OTP_MAX_PER_IP_PER_HOUR:
+        raise OtpError(_("这台设备请求验证码太频繁了，请过一会儿再试。"))
+
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        OneTimeCode.objects.filter(phone_index=phone_index, purpose=purpose, used_at__isnull=True).update(
+            superseded=True
+        )
+        otp = OneTimeCode.objects.create(
+            phone_index=phone_index,
+            ip_index=ip_index,
+            purpose=purpose,
+            channel=channel,
+            code_hash=_code_hash(phone_index, code),
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.OTP_CODE_TTL_SECONDS),
+        )
+        if channel == Channel.VOICE:
+            spoken = "，".join(code)
+            body = _("医保通语音验证码：%(code)s。再说一遍：%(code)s。五分钟内有效。") % {"code": spoken}
+        else:
+            body = _("【医保通】您的验证码是%(code)s，5分钟内有效。请勿告诉他人，工作人员不会向您索要。") % {
+                "code": code
+            }
+        message = OutboundMessage.objects.create(phone=phone_e164, channel=channel, body=body)
+        transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    return SentCode(expires_at=otp.expires_at, channel=channel, resend_after=settings.OTP_RESEND_AFTER_SECONDS)
+
+
+def check_one_time_code(*, phone_e164: str, purpose: str, code: str) -> None:
+    """Accept a code once, or raise OtpError saying why not. Counts tries even when wrong."""
+    now = timezone.now()
+    phone_index = crypto.blind_index("phone", phone_e164)
+    code = (code or "").strip()
+    if phone_locked_until(phone_index, now):
+        raise OtpError(_("验证码错误次数太多，为了安全，请%(m)d分钟后再试。") % {"m": settings.OTP_LOCK_MINUTES})
+    if len(code) != 6 or not code.isdigit():
+        raise OtpError(_("验证码是6位数字，请再看一下短信。"))
+    error: str | None = None
+    with transaction.atomic():
+        otp = (
+            OneTimeCode.objects.select_for_update()
+            .filter(phone_index=phone_index, purpose=purpose)
+            .order_by("-created_at")
+            .first()
+        )
+        if otp is None:
+            error = _("请先点“获取验证码”。")
+        elif otp.used_at is not None:
+            error = _("这个验证码已经用过了，请重新获取。")
+        elif otp.tries >= settings.OTP_MAX_TRIES:
+            error = _("这个验证码错误次数太多，已经作废，请重新获取。")
+        elif otp.expires_at <= now:
+            error = _("验证码已过期（5分钟内有效），请点“再发一次”。")
+        elif not secrets.compare_digest(otp.code_hash, _code_hash(phone_index, code)):
+            # The failed try is saved before we answer, so guessing costs a try every time.
+            otp.tries += 1
+            otp.save(update_fields=["tries"])
+            left = settings.OTP_MAX_TRIES - otp.tries
+            if left <= 0:
+                error = _("验证码错误次数太多，已经作废，请重新获取。")
+            else:
+                error = _("验证码不对，还可以再试%(n)d次。") % {"n": left}
+        else:
+            otp.used_at = now
+            otp.save(update_fields=["used_at"])
+    if error:
+        raise OtpError(error)
+
+
+def sign_in_with_code(request: HttpRequest, *, phone_e164: str, code: str) -> User:
+    check_one_time_code(phone_e164=phone_e164, purpose=Purpose.SIGN_IN, code=code)
+    with transaction.atomic():
+        user = User.objects.get_by_phone(phone_e164)
+        if user is None:
+            user = User.objects.create_user(phone_e164)
+        elif user.role != Role.CITIZEN:
+            raise OtpError(_("工作人员请用“工作人员登录”，输入密码和动态口令。"))
+        if not user.is_active:
+            raise OtpError(_("这个账户已停用，请拨打%(h)s。") % {"h": settings.SITE_HOTLINE})
+        record_event(action="account.signed_in", actor=user, subject=user.person, ip=client_ip(request))
+    login(request, user, backend="accounts.backends.PhonePasswordBackend")
+    return user
+
+
+def verify_identity(*, name: str, id_number: str, phone_e164: str) -> InsuredPerson:
+    """Name, ID number and the phone registered with the bureau must all match one person."""
+    parsed = parse_id_number(id_number)
+    clean_name = normalize_name(name)
+    person = person_by_id_number(parsed.value)
+    if person is None:
+        raise BindingError(_("没有找到这个身份证号的参保信息。请核对号码，或拨打%(h)s。") % {"h": settings.SITE_HOTLINE},
+                           field="id_number")
+    if person.name != clean_name:
+        raise BindingError(_("姓名和身份证号对不上，请按身份证上的姓名填写。"), field="name")
+    if person.phone != phone_e164:
+        raise BindingError(
+            _("这个手机号不是您在医保局登记的手机号。请用登记的手机号，或到医保窗口更改。"), field="phone"
+        )
+    return person
+
+
+def sign_in_and_bind(
+    request: HttpRequest, *, name: str, id_number: str, phone_e164: str, code: str
+) -> InsuredPerson:
+    """The activation identity step: checks the code, signs in and binds the real name, all at once."""
+    person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164)
+    check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)
+    ip = client_ip(request)
+    with transaction.atomic():
+        # The code proved she holds the registered phone: that phone's account is hers.
+        user = User.objects.get_by_phone(phone_e164)
+        if user is None:
+            user = User.objects.create_user(phone_e164)
+        if user.role != Role.CITIZEN:
+            raise BindingError(_("工作人员账户不能用来开通医保码。"))
+        if user.person_id and user.person_id != person.pk:
+            raise BindingError(_("您已经用另一个身份实名了。要为家人开通，请用“家人帮办”。"))
+        other = User.objects.filter(person=person).exclude(pk=user.pk).first()
+        if other is not None:
+            raise BindingError(_("这个身份已经绑定在另一个手机号上。请拨打%(h)s处理。") % {"h": settings.SITE_HOTLINE})
+        if user.person_id is None:
+            user.person = person
+            user.save(update_fields=["person"])
+            record_event(action="account.real_name_bound", actor=user, subject=person, ip=ip)
+        record_event(action="account.signed_in", actor=user, subject=person, ip=ip)
+    if not request.user.is_authenticated or request.user.pk != user.pk:
+        login(request, user, backend="accounts.backends.PhonePasswordBackend")
+    return person
+
+
+def set_elder_mode(user: User, enabled: bool) -> None:
+    if user.is_authenticated and user.elder_mode != enabled:
+        user.elder_mode = enabled
+        user.save(update_fields=["elder_mode"])
+
+
+def record_staff_sign_in(request: HttpRequest, user: User) -> None:
+    record_event(action="account.staff_signed_in", via=Via.STAFF, actor=user, ip=client_ip(request))

@@ -1,0 +1,109 @@
+"""Signing in: citizens with an SMS (or voice) code; helpers, operators and staff with password + TOTP."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from accounts.actions import OtpError, record_staff_sign_in, send_one_time_code, sign_in_with_code
+from accounts.forms import CodeSignInForm, TotpForm, WorkerPasswordForm
+from accounts.models import Channel, Purpose
+from audit.actions import client_ip
+from portal.masking import mask_phone
+
+
+def _next_url(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    notice = ""
+    form = CodeSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        action = request.POST.get("action", "verify")
+        try:
+            if action in ("send_sms", "send_voice"):
+                channel = Channel.VOICE if action == "send_voice" else Channel.SMS
+                send_one_time_code(phone_e164=phone, purpose=Purpose.SIGN_IN, channel=channel, ip=client_ip(request))
+                notice = _("验证码已发到 %(p)s，5分钟内有效。") % {"p": mask_phone(phone)}
+            else:
+                if not form.cleaned_data["code"]:
+                    form.add_error("code", _("请填写短信里的6位验证码。"))
+                else:
+                    user = sign_in_with_code(request, phone_e164=phone, code=form.cleaned_data["code"])
+                    if user.person_id is None:
+                        return redirect("vouchers:activate")
+                    return redirect(_next_url(request))
+        except OtpError as exc:
+            form.add_error("code" if action == "verify" else None, exc.message)
+    return render(request, "accounts/sign_in.html", {
+        "form": form, "notice": notice, "next": _next_url(request),
+        "resend_after": settings.OTP_RESEND_AFTER_SECONDS,
+    })
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def worker_sign_in(request: HttpRequest) -> HttpResponse:
+    """Step one for workers: phone and password. Lockouts are django-axes' and end by themselves."""
+    form = WorkerPasswordForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["phone"], password=form.cleaned_data["password"])
+        if user is None or not user.is_worker:
+            error = _("手机号或密码不对。连续错5次会锁定15分钟。")
+        else:
+            request.session["worker_pending"] = user.pk
+            return redirect("accounts:worker_totp")
+    return render(request, "accounts/worker_sign_in.html", {"form": form, "error": error})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def worker_totp(request: HttpRequest) -> HttpResponse:
+    """Step two: the TOTP code. Without a confirmed device, a worker cannot sign in at all."""
+    from accounts.models import User
+
+    pending = request.session.get("worker_pending")
+    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
+    if user is None:
+        return redirect("accounts:worker_login")
+    form = TotpForm(request.POST or None)
+    error = ""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        error = _("您的账户还没有绑定动态口令，不能登录。请联系医保局管理员绑定。")
+    elif request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["token"].strip())
+        if device is None:
+            error = _("动态口令不对或已过期，请输入身份验证器里现在显示的6位数字。")
+        else:
+            request.session.pop("worker_pending", None)
+            login(request, user, backend="accounts.backends.PhonePasswordBackend")
+            otp_login(request, device)
+            record_staff_sign_in(request, user)
+            return redirect("/")
+    return render(request, "accounts/worker_totp.html", {"form": form, "error": error, "blocked": bool(error) and
+                  not TOTPDevice.objects.filter(user=user, confirmed=True).exists()})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("/")

@@ -1,0 +1,19 @@
+"""Plain-language sentences for each audited action, as the citizen reads them."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_TEXT = {
+    "account.signed_in": _("登录了医保通"),
+    "account.real_name_bound": _("完成了实名认证"),
+    "account.staff_signed_in": _("工作人员登录"),
+    "voucher.activated": _("开通了医保码"),
+    "voucher.reactivated": _("重新启用了医保码"),
+    "voucher.suspended": _("暂停了医保码（手机丢失）"),
+    "voucher.code_shown": _("打开了医保码"),
+    "voucher.code_verified": _("医院或药店核验了医保码"),
+    "voucher.code_used": _("医保码已用于结算"),
+}
+
+
+def describe(action: str) -> str:
+    return str(ACTION_TEXT.get(action, action))

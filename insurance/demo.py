@@ -1,0 +1,151 @@
+"""Demo data for `make run` and the tests: one family, workers, institutions and 50+ residents."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from insurance.identity import id_check_char
+from insurance.models import Contribution, EnrollmentStatus, Institution, InstitutionLevel, InsuredPerson, Scheme
+
+DEMO_PASSWORD = "yibaotong-demo-2026"
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key: demo only
+DEMO_API_KEY_ID = "demo-zy1"
+DEMO_API_SECRET = "demo-secret-zy1-7f3c9a52d1e84b6f"
+
+
+def make_id_number(region: str, birth: dt.date, serial: int, male: bool) -> str:
+    seq = serial % 100
+    gender_digit = (serial % 5) * 2 + (1 if male else 0)
+    first17 = f"{region}{birth:%Y%m%d}{seq:02d}{gender_digit}"
+    return first17 + id_check_char(first17)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    name: str
+    birth: dt.date
+    male: bool
+    region: str
+    scheme: str
+    phone: str
+    household: str
+    balance: Decimal
+
+
+FAMILY = [
+    DemoPerson("mother", "王秀英", dt.date(1944, 3, 12), False, "330100", Scheme.EMPLOYEE, "+8613800138001",
+               "HZ-0001", Decimal("2380.50")),
+    DemoPerson("son", "李建国", dt.date(1970, 8, 5), True, "310000", Scheme.EMPLOYEE, "+8613900139002",
+               "SH-0102", Decimal("5120.00")),
+    DemoPerson("daughter", "李建华", dt.date(1974, 1, 21), False, "330100", Scheme.RESIDENT, "+8613700137003",
+               "HZ-0001", Decimal("0")),
+]
+
+WORKERS = [
+    ("helper", "张志强", "+8613600136004"),
+    ("operator", "陈静", "+8613500135005"),
+    ("staff", "赵敏", "+8613300133006"),
+]
+
+INSTITUTIONS = [
+    ("H33010001", "浙江大学医学院附属第一医院", InstitutionLevel.TERTIARY, "330100", DEMO_API_KEY_ID, DEMO_API_SECRET),
+    ("H33010002", "杭州市西湖区人民医院", InstitutionLevel.SECONDARY, "330100", "demo-xh2", "demo-secret-xh2-b41e0c77"),
+    ("H33010003", "翠苑街道社区卫生服务中心", InstitutionLevel.PRIMARY, "330100", "demo-cy3", "demo-secret-cy3-9d2a6e15"),
+    ("P33010004", "老百姓大药房（文三路店）", InstitutionLevel.PHARMACY, "330100", "demo-lbx4", "demo-secret-lbx4-58c0f3aa"),
+]
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = ["秀兰", "桂英", "玉珍", "建军", "国强", "志明", "淑芬", "凤英", "德华", "海燕", "伟", "芳", "静", "磊",
+          "秀珍", "文华", "春梅", "永红", "建平", "丽娟"]
+
+
+def _residents(count: int) -> list[DemoPerson]:
+    rng = random.Random(20261123)  # fixed: the same people on every machine
+    people = []
+    regions = ["330100", "330100", "310000", "110000", "440100", "510100"]
+    for i in range(count):
+        # Two in three are over 60: the people this portal is first of all for.
+        age = rng.randint(60, 95) if i % 3 else rng.randint(18, 59)
+        birth = dt.date(2026 - age, rng.randint(1, 12), rng.randint(1, 28))
+        male = i % 2 == 0
+        scheme = Scheme.EMPLOYEE if i % 2 else Scheme.RESIDENT
+        phone = f"+86158{i:08d}"
+        balance = Decimal(rng.randint(0, 600000)) / 100 if scheme == Scheme.EMPLOYEE else Decimal("0")
+        people.append(DemoPerson(f"r{i}", rng.choice(_SURNAMES) + rng.choice(_GIVEN), birth, male,
+                                 regions[i % len(regions)], scheme, phone, f"R-{i:04d}", balance))
+    return people
+
+
+def demo_people() -> list[DemoPerson]:
+    return FAMILY + _residents(52)
+
+
+def demo_id_number(person: DemoPerson, serial: int) -> str:
+    return make_id_number(person.region, person.birth, serial, person.male)
+
+
+@transaction.atomic
+def seed_people() -> dict[str, InsuredPerson]:
+    """Create or refresh the demo insured people; returns them by key."""
+    created: dict[str, InsuredPerson] = {}
+    for serial, demo in enumerate(demo_people(), start=11):
+        id_number = demo_id_number(demo, serial)
+        person = InsuredPerson.objects.with_id_number(id_number).first() or InsuredPerson(id_number=id_number)
+        person.name = demo.name
+        person.phone = demo.phone
+        person.gender = "M" if demo.male else "F"
+        person.birth_date = demo.birth
+        person.scheme = demo.scheme
+        person.region_code = demo.region
+        person.status = EnrollmentStatus.ENROLLED
+        person.enrolled_since = dt.date(max(1998, demo.birth.year + 22), 1, 1)
+        person.household_id = demo.household
+        if person.pk is None:
+            person.account_balance = demo.balance
+        person.save()
+        created[demo.key] = person
+        _seed_contributions(person)
+    return created
+
+
+def _seed_contributions(person: InsuredPerson) -> None:
+    today = dt.date(2026, 11, 1)
+    if person.scheme == Scheme.EMPLOYEE:
+        for back in range(12):
+            month = (today.month - back - 1) % 12 + 1
+            year = today.year + (today.month - back - 1) // 12
+            Contribution.objects.get_or_create(
+                person=person, period=f"{year}-{month:02d}",
+                defaults={"amount": Decimal("620.00"), "account_credit": Decimal("186.00"),
+                          "paid_on": dt.date(year, month, 15), "payer": "单位和个人"},
+            )
+    else:
+        for year in (2024, 2025, 2026):
+            Contribution.objects.get_or_create(
+                person=person, period=str(year),
+                defaults={"amount": Decimal("400.00"), "account_credit": Decimal("0"),
+                          "paid_on": dt.date(year - 1, 12, 10), "payer": "个人"},
+            )
+
+
+@transaction.atomic
+def seed_institutions() -> list[Institution]:
+    result = []
+    for code, name, level, region, key_id, secret in INSTITUTIONS:
+        inst = Institution.objects.filter(code=code).first() or Institution(code=code)
+        inst.name, inst.level, inst.region_code = name, level, region
+        inst.api_key_id, inst.api_secret, inst.is_active = key_id, secret, True
+        inst.save()
+        result.append(inst)
+    return result
+
+
+def demo_totp_base32() -> str:
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()

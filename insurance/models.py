@@ -1,0 +1,148 @@
+"""The insurance core as seen by the portal: insured people, institutions, contributions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from insurance.regions import region_name
+from portal import crypto
+from portal.fields import EncryptedTextField
+from portal.masking import mask_id_number, mask_name, mask_phone
+
+
+class Scheme(models.TextChoices):
+    EMPLOYEE = "employee", _("职工医保")
+    RESIDENT = "resident", _("居民医保")
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("正常参保")
+    PAUSED = "paused", _("暂停参保")
+    ENDED = "ended", _("终止参保")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class InsuredPersonQuerySet(models.QuerySet):
+    def with_id_number(self, id_number: str) -> InsuredPersonQuerySet:
+        return self.filter(id_index=crypto.blind_index("id", id_number))
+
+    def with_phone(self, phone_e164: str) -> InsuredPersonQuerySet:
+        return self.filter(phone_index=crypto.blind_index("phone", phone_e164))
+
+
+class InsuredPerson(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("姓名"), max_length=40)
+    id_number = EncryptedTextField(_("身份证号"))
+    id_index = models.CharField(max_length=64, unique=True, editable=False)
+    phone = EncryptedTextField(_("登记手机号"))
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    scheme = models.CharField(_("险种"), max_length=16, choices=Scheme.choices)
+    region_code = models.CharField(_("参保地"), max_length=6)
+    status = models.CharField(
+        _("参保状态"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ENROLLED
+    )
+    enrolled_since = models.DateField(_("参保日期"))
+    account_balance = models.DecimalField(_("个人账户余额"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    household_id = models.CharField(_("户号"), max_length=32, blank=True, db_index=True)
+
+    objects = InsuredPersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("参保人")
+        verbose_name_plural = _("参保人")
+
+    def __str__(self) -> str:
+        return f"{self.masked_name} ({self.masked_id_number})"
+
+    def save(self, *args, **kwargs) -> None:
+        # The lookup indexes always follow the clear values they stand for.
+        self.id_index = crypto.blind_index("id", self.id_number)
+        self.phone_index = crypto.blind_index("phone", self.phone)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def region_name(self) -> str:
+        return region_name(self.region_code)
+
+    def age_on(self, day: dt.date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def age(self) -> int:
+        return self.age_on(dt.date.today())
+
+
+class InstitutionLevel(models.TextChoices):
+    TERTIARY = "tertiary", _("三级医院")
+    SECONDARY = "secondary", _("二级医院")
+    PRIMARY = "primary", _("基层医疗机构")
+    PHARMACY = "pharmacy", _("定点药店")
+
+
+class Institution(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("机构编码"), max_length=32, unique=True)
+    name = models.CharField(_("机构名称"), max_length=100)
+    level = models.CharField(_("机构等级"), max_length=16, choices=InstitutionLevel.choices)
+    region_code = models.CharField(_("所在地"), max_length=6)
+    api_key_id = models.CharField(_("接口密钥编号"), max_length=40, unique=True)
+    api_secret = EncryptedTextField(_("接口密钥"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("定点机构")
+        verbose_name_plural = _("定点机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def region_name(self) -> str:
+        return region_name(self.region_code)
+
+
+class Contribution(models.Model):
+    """One payment into a person's insurance (缴费记录)."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.CASCADE, related_name="contributions")
+    period = models.CharField(_("缴费期"), max_length=7)  # "2026" for residents, "2026-03" for employees
+    amount = models.DecimalField(_("缴费金额"), max_digits=10, decimal_places=2)
+    account_credit = models.DecimalField(_("划入个人账户"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    paid_on = models.DateField(_("缴费日期"))
+    payer = models.CharField(_("缴费方"), max_length=40)
+
+    class Meta:
+        verbose_name = _("缴费记录")
+        verbose_name_plural = _("缴费记录")
+        ordering = ["-paid_on"]
+        constraints = [models.UniqueConstraint(fields=["person", "period"], name="one_contribution_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.amount}"

@@ -1,0 +1,36 @@
+"""Demo users and vouchers for the demo people: the family's accounts and the three kinds of worker."""
+
+from __future__ import annotations
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from insurance import demo
+from vouchers.actions import activate_voucher
+
+
+def seed_users(people: dict, institutions: list) -> int:
+    count = 0
+    # The son and the daughter already use the portal; the mother has never signed in.
+    for key in ("son", "daughter"):
+        person = people[key]
+        user = User.objects.get_by_phone(person.phone) or User.objects.create_user(person.phone)
+        if user.person_id is None and not User.objects.filter(person=person).exists():
+            user.person = person
+            user.save(update_fields=["person"])
+        activate_voucher(person, actor=user)
+        count += 1
+    for role, name, phone in demo.WORKERS:
+        user = User.objects.get_by_phone(phone) or User.objects.create_user(phone)
+        user.role = role
+        user.display_name = name
+        user.is_staff = role == Role.STAFF
+        user.is_superuser = role == Role.STAFF
+        user.institution = institutions[0] if role == Role.OPERATOR else None
+        user.set_password(demo.DEMO_PASSWORD)
+        user.save()
+        TOTPDevice.objects.update_or_create(
+            user=user, name="demo", defaults={"key": demo.DEMO_TOTP_KEY_HEX, "confirmed": True}
+        )
+        count += 1
+    return count

@@ -1,0 +1,3 @@
+"""Websocket routes. The live settlement status is added with the settlement issue."""
+
+websocket_urlpatterns: list = []

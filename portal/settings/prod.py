@@ -1,0 +1,21 @@
+"""Production: every secret from the environment, HTTPS only. ``check --deploy`` is clean."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.settings.base import *  # noqa: F403
+
+DEBUG = False
+if len(SECRET_KEY) < 50:  # noqa: F405
+    raise ImproperlyConfigured("SECRET_KEY must be set to at least 50 random characters in production")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_INDEX_KEY or not CODE_SIGNING_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS, FIELD_INDEX_KEY and CODE_SIGNING_KEYS must all be set")
+if not DATABASE_URL:  # noqa: F405
+    raise ImproperlyConfigured("DATABASE_URL must be set in production")
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True

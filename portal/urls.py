@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+from portal.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
+    path("accounts/", include("accounts.urls")),
+    path("account/record/", include("audit.urls")),
+    path("elder/", include("elder_mode.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("vouchers.urls")),
+]
+
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"
+
+admin.site.site_header = "医保通 管理"
+_ = settings

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SettlementConfig(AppConfig):
+    name = "settlement"
+    verbose_name = _("结算")

@@ -1,0 +1,91 @@
+"""E-voucher state changes: activate, suspend, use a code. One transaction, one audit row each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.actions import record_event
+from audit.models import Via
+from insurance.models import EnrollmentStatus, InsuredPerson
+from vouchers.codes import CodeClaims, CodeTokenError, verify_code_token
+from vouchers.models import UsedCodeToken, Voucher, VoucherStatus
+
+
+class VoucherError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def activate_voucher(
+    person: InsuredPerson, *, actor=None, via: str = Via.SELF, ip: str | None = None
+) -> Voucher:
+    if person.status != EnrollmentStatus.ENROLLED:
+        raise VoucherError(_("您的参保状态是“%(s)s”，暂时不能开通医保码。请拨打12393。")
+                           % {"s": person.get_status_display()})
+    with transaction.atomic():
+        voucher, _created = Voucher.objects.select_for_update().get_or_create(person=person)
+        if voucher.status == VoucherStatus.ACTIVE:
+            return voucher
+        action = "voucher.reactivated" if voucher.status == VoucherStatus.SUSPENDED else "voucher.activated"
+        voucher.status = VoucherStatus.ACTIVE
+        voucher.activated_at = timezone.now()
+        voucher.suspended_at = None
+        voucher.save(update_fields=["status", "activated_at", "suspended_at"])
+        record_event(action=action, via=via, actor=actor, subject=person, ip=ip)
+    return voucher
+
+
+def suspend_voucher(
+    person: InsuredPerson, *, actor=None, via: str = Via.SELF, ip: str | None = None, reason: str = "lost_phone"
+) -> Voucher:
+    with transaction.atomic():
+        voucher = Voucher.objects.select_for_update().get(person=person)
+        if voucher.status != VoucherStatus.ACTIVE:
+            return voucher
+        voucher.status = VoucherStatus.SUSPENDED
+        voucher.suspended_at = timezone.now()
+        voucher.save(update_fields=["status", "suspended_at"])
+        record_event(action="voucher.suspended", via=via, actor=actor, subject=person, ip=ip,
+                     detail={"reason": reason})
+    return voucher
+
+
+def check_code(token: str, *, now: int | None = None) -> tuple[CodeClaims, Voucher]:
+    """Everything a counter needs to trust a code: signature, age, voucher active, not yet used."""
+    claims = verify_code_token(token, now=now)
+    voucher = Voucher.objects.select_related("person").filter(public_id=claims.voucher_public_id).first()
+    if voucher is None:
+        raise CodeTokenError("code_unknown", _("找不到这个医保码对应的凭证，请让对方刷新医保码。"))
+    if voucher.status == VoucherStatus.SUSPENDED:
+        raise CodeTokenError("voucher_suspended", _("这个医保码已暂停使用（本人挂失）。请本人带身份证到人工窗口办理。"))
+    if voucher.status != VoucherStatus.ACTIVE:
+        raise CodeTokenError("voucher_inactive", _("这个医保码还没有开通。"))
+    if UsedCodeToken.objects.filter(nonce=claims.nonce).exists():
+        raise CodeTokenError("code_used", _("这个医保码已经用过一次了，请让对方刷新后再扫。"))
+    return claims, voucher
+
+
+def consume_code(token: str, *, institution=None, now: int | None = None) -> tuple[CodeClaims, Voucher]:
+    """Use a code for one settlement. A second use of the same code fails, even at the same instant."""
+    claims, voucher = check_code(token, now=now)
+    try:
+        with transaction.atomic():
+            UsedCodeToken.objects.create(
+                nonce=claims.nonce,
+                voucher=voucher,
+                issued_at=dt.datetime.fromtimestamp(claims.issued_at, tz=dt.UTC),
+            )
+            record_event(
+                action="voucher.code_used",
+                via=Via.INSTITUTION,
+                actor_label=getattr(institution, "name", ""),
+                subject=voucher.person,
+            )
+    except IntegrityError:
+        raise CodeTokenError("code_used", _("这个医保码已经用过一次了，请让对方刷新后再扫。")) from None
+    return claims, voucher

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from insurance.identity import InvalidIdentifier, normalize_mobile, normalize_name, parse_id_number
+
+
+class IdentityForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=40, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=30, required=False,
+        help_text=_("18位，最后一位可能是X"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label=_("在医保局登记的手机号"), max_length=20, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    code = forms.CharField(
+        label=_("短信验证码"), max_length=10, required=False, help_text=_("6位数字"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, need_code: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.need_code = need_code
+
+    def _clean_with(self, field: str, parser):
+        try:
+            return parser(self.cleaned_data.get(field, ""))
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_name(self) -> str:
+        return self._clean_with("name", normalize_name)
+
+    def clean_id_number(self) -> str:
+        return self._clean_with("id_number", lambda v: parse_id_number(v).value)
+
+    def clean_phone(self) -> str:
+        return self._clean_with("phone", normalize_mobile)
+
+    def clean_code(self) -> str:
+        code = (self.cleaned_data.get("code") or "").strip()
+        if self.need_code and not code:
+            raise forms.ValidationError(_("请填写短信里的6位验证码。"))
+        return code
+
+
+class AgreeForm(forms.Form):
+    agree = forms.BooleanField(
+        label=_("我已了解以上内容，同意开通医保码"),
+        error_messages={"required": _("请先勾选“同意”，才能开通。")},
+    )
+    elder_mode = forms.TypedChoiceField(
+        label=_("字大一些、按钮大一些（长者模式）"),
+        choices=[("1", _("要，用长者模式")), ("0", _("不用，用标准模式"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )

@@ -1,0 +1,178 @@
+"""Activation in at most four screens, and the code page. Views are thin; actions do the work."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.actions import BindingError, OtpError, send_one_time_code, set_elder_mode, sign_in_and_bind, \
+    verify_identity
+from accounts.models import Channel, Purpose
+from audit.actions import client_ip, record_event
+from elder_mode.preferences import remember_elder_mode
+from portal.masking import mask_phone
+from vouchers.actions import VoucherError, activate_voucher, suspend_voucher
+from vouchers.codes import issue_code_token
+from vouchers.forms import AgreeForm, IdentityForm
+from vouchers.models import VoucherStatus
+from vouchers.qr import qr_png_data_uri
+from vouchers.selectors import voucher_of
+
+_SESSION_KEY = "activation"
+_IDENTITY_VALID_SECONDS = 15 * 60
+
+
+def _verified_person(request: HttpRequest):
+    """The person whose identity was proved in this session in the last 15 minutes, if any."""
+    state = request.session.get(_SESSION_KEY) or {}
+    if not request.user.is_authenticated or request.user.person is None:
+        return None
+    if state.get("person") != request.user.person.pk:
+        return None
+    if time.time() - state.get("at", 0) > _IDENTITY_VALID_SECONDS:
+        return None
+    return request.user.person
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def identity(request: HttpRequest) -> HttpResponse:
+    """Step 1: name, ID number, registered phone and a one-time code, on one screen."""
+    notice = ""
+    action = request.POST.get("action", "verify")
+    if request.method == "POST":
+        sending = action in ("send_sms", "send_voice")
+        form = IdentityForm(request.POST, need_code=not sending)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if sending:
+                    verify_identity(name=data["name"], id_number=data["id_number"], phone_e164=data["phone"])
+                    channel = Channel.VOICE if action == "send_voice" else Channel.SMS
+                    send_one_time_code(phone_e164=data["phone"], purpose=Purpose.IDENTITY, channel=channel,
+                                       ip=client_ip(request))
+                    if channel == Channel.VOICE:
+                        notice = _("我们正在给 %(p)s 打电话，电话里会念出验证码。") % {"p": mask_phone(data["phone"])}
+                    else:
+                        notice = _("验证码已发到 %(p)s，5分钟内有效。") % {"p": mask_phone(data["phone"])}
+                else:
+                    person = sign_in_and_bind(request, name=data["name"], id_number=data["id_number"],
+                                              phone_e164=data["phone"], code=data["code"])
+                    request.session[_SESSION_KEY] = {"person": person.pk, "at": time.time()}
+                    return redirect("vouchers:confirm")
+            except BindingError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except OtpError as exc:
+                form.add_error("code" if not sending else None, exc.message)
+    else:
+        form = IdentityForm(need_code=True)
+    return render(request, "vouchers/identity.html", {
+        "form": form, "notice": notice, "step": 1, "resend_after": settings.OTP_RESEND_AFTER_SECONDS,
+    }, status=200)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: the enrollment details the bureau holds, for her to confirm."""
+    person = _verified_person(request)
+    if person is None:
+        return redirect("vouchers:activate")
+    if request.method == "POST":
+        request.session[_SESSION_KEY] = {**request.session[_SESSION_KEY], "confirmed": True}
+        return redirect("vouchers:agree")
+    return render(request, "vouchers/confirm.html", {"person": person, "step": 2})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def agree(request: HttpRequest) -> HttpResponse:
+    """Step 3: what opening the code means, in plain words, and her display preference."""
+    person = _verified_person(request)
+    if person is None or not request.session.get(_SESSION_KEY, {}).get("confirmed"):
+        return redirect("vouchers:activate")
+    error = ""
+    form = AgreeForm(request.POST or None, initial={"elder_mode": "1" if person.age >= 60 else "0"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            activate_voucher(person, actor=request.user, ip=client_ip(request))
+        except VoucherError as exc:
+            error = exc.message
+        else:
+            set_elder_mode(request.user, form.cleaned_data["elder_mode"])
+            request.session.pop(_SESSION_KEY, None)
+            response = redirect("vouchers:code")
+            remember_elder_mode(response, form.cleaned_data["elder_mode"])
+            return response
+    return render(request, "vouchers/agree.html", {"form": form, "step": 3, "error": error})
+
+
+def _code_context(request: HttpRequest, *, large: bool = False) -> dict | None:
+    person = request.user.person
+    voucher = voucher_of(person)
+    if voucher is None or voucher.status != VoucherStatus.ACTIVE:
+        return None
+    issued = int(time.time())
+    token = issue_code_token(voucher.public_id, now=issued)
+    return {
+        "person": person,
+        "voucher": voucher,
+        "qr": qr_png_data_uri(token, box_size=10 if large else 7),
+        "issued_at": issued,
+        "refresh_seconds": settings.CODE_REFRESH_SECONDS,
+        "ttl_seconds": settings.CODE_TTL_SECONDS,
+        "large": large,
+        "card_url": reverse("vouchers:code_card") + ("?large=1" if large else ""),
+    }
+
+
+@never_cache
+@login_required
+def code(request: HttpRequest) -> HttpResponse:
+    person = request.user.person
+    if person is None:
+        return redirect("vouchers:activate")
+    voucher = voucher_of(person)
+    if voucher is None or voucher.status != VoucherStatus.ACTIVE:
+        return render(request, "vouchers/not_active.html", {"voucher": voucher})
+    large = request.resolver_match.url_name == "code_large"
+    record_event(action="voucher.code_shown", actor=request.user, subject=person, ip=client_ip(request))
+    return render(request, "vouchers/code.html", _code_context(request, large=large))
+
+
+@never_cache
+@login_required
+def code_card(request: HttpRequest) -> HttpResponse:
+    """The fragment htmx swaps in every 30 seconds: a fresh QR and countdown."""
+    if request.user.person is None:
+        return HttpResponse(status=403)
+    context = _code_context(request, large=request.GET.get("large") == "1")
+    if context is None:
+        return render(request, "vouchers/_code_gone.html", status=200)
+    return render(request, "vouchers/_code_card.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def lost_phone(request: HttpRequest) -> HttpResponse:
+    person = request.user.person
+    voucher = voucher_of(person)
+    if voucher is None:
+        return redirect("vouchers:activate")
+    if request.method == "POST":
+        suspend_voucher(person, actor=request.user, ip=client_ip(request))
+        return redirect("vouchers:code")
+    return render(request, "vouchers/lost_phone.html", {"voucher": voucher})
+
+
