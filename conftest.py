@@ -1,0 +1,142 @@
+"""Shared fixtures. The personas: 奶奶 (the mother, 82), her son (the proxy, far away), a stranger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from accounts.models import OutboundMessage, User
+from insurance.demo import make_id_number
+from insurance.models import Institution, InstitutionLevel, InsuredPerson, Scheme
+from settlement.signing import signed_headers
+from vouchers.actions import activate_voucher
+
+_serial = itertools.count(30)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def make_person(**overrides) -> InsuredPerson:
+    n = next(_serial)
+    birth = overrides.pop("birth_date", dt.date(1960, 5, 17))
+    region = overrides.pop("region_code", "330100")
+    values = {
+        "name": "测试人",
+        "id_number": make_id_number(region, birth, n, True),
+        "phone": f"+86150{n:08d}",
+        "gender": "M",
+        "birth_date": birth,
+        "scheme": Scheme.EMPLOYEE,
+        "region_code": region,
+        "enrolled_since": dt.date(2000, 1, 1),
+        "account_balance": Decimal("1000.00"),
+        "household_id": f"T-{n}",
+    }
+    values.update(overrides)
+    return InsuredPerson.objects.create(**values)
+
+
+def make_citizen(person: InsuredPerson, *, active: bool = True) -> User:
+    user = User.objects.create_user(person.phone, person=person)
+    if active:
+        activate_voucher(person, actor=user)
+    return user
+
+
+@pytest.fixture
+def mother(db) -> InsuredPerson:
+    """奶奶: 王秀英, 82, has never signed in; her voucher is not yet active."""
+    return make_person(
+        name="王秀英", id_number="330100194403121123", phone="+8613800138001", gender="F",
+        birth_date=dt.date(1944, 3, 12), household_id="HZ-0001", account_balance=Decimal("2380.50"),
+    )
+
+
+@pytest.fixture
+def mother_user(mother) -> User:
+    return make_citizen(mother)
+
+
+@pytest.fixture
+def son(db) -> User:
+    person = make_person(name="李建国", id_number="310000197008051254", phone="+8613900139002",
+                         birth_date=dt.date(1970, 8, 5), region_code="310000")
+    return make_citizen(person)
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    person = make_person(name="赵大海", phone="+8613111112222")
+    return make_citizen(person)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="accounts.backends.PhonePasswordBackend")
+    return client
+
+
+@pytest.fixture
+def mother_client(mother_user) -> Client:
+    return client_for(mother_user)
+
+
+@pytest.fixture
+def stranger_client(stranger) -> Client:
+    return client_for(stranger)
+
+
+INSTITUTION_SECRET = "test-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def institution(db) -> Institution:
+    return Institution.objects.create(
+        code="H0001", name="测试第一医院", level=InstitutionLevel.TERTIARY, region_code="330100",
+        api_key_id="test-h1", api_secret=INSTITUTION_SECRET,
+    )
+
+
+class SignedApi:
+    """Calls the institution API the way a counter does: signed, JSON."""
+
+    def __init__(self, client: Client, key_id: str, secret: str) -> None:
+        self.client, self.key_id, self.secret = client, key_id, secret
+
+    def post(self, path: str, payload=None, *, raw: bytes | None = None, now: int | None = None, headers=None):
+        body = raw if raw is not None else json.dumps(payload).encode()
+        signed = signed_headers(self.key_id, self.secret, "POST", path, body, now=now)
+        all_headers = {**signed, **(headers or {})}
+        return self.client.post(path, data=body, content_type="application/json", headers=all_headers)
+
+    def get(self, path: str, *, now: int | None = None):
+        return self.client.get(path, headers=signed_headers(self.key_id, self.secret, "GET", path, b"", now=now))
+
+
+@pytest.fixture
+def api(institution) -> SignedApi:
+    return SignedApi(Client(), institution.api_key_id, INSTITUTION_SECRET)
+
+
+def latest_code_sent_to(phone: str) -> str:
+    """Read the one-time code from the development outbox, as a person reads her SMS."""
+    from portal import crypto
+
+    message = OutboundMessage.objects.filter(phone_index=crypto.blind_index("phone", phone)).first()
+    assert message is not None, f"no message was sent to {phone}"
+    digits = re.sub(r"[^0-9]", "", message.body)
+    match = re.search(r"[0-9]{6}", digits)
+    assert match, message.body
+    return match.group(0)
