@@ -1,0 +1,209 @@
+"""奶奶 activates her e-voucher: identity, confirm, agree, code shown. Bad input gets plain answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import OneTimeCode, User
+from audit.models import AuditEvent
+from conftest import latest_code_sent_to
+from vouchers.models import Voucher, VoucherStatus
+
+GRANDMA = {"name": "王秀英", "id_number": "330100194403121123", "phone": "13800138001"}
+PHONE = "+8613800138001"
+
+
+def send_code(client, **overrides):
+    return client.post("/activate/", {**GRANDMA, **overrides, "action": "send_sms"})
+
+
+def verify(client, code, **overrides):
+    return client.post("/activate/", {**GRANDMA, **overrides, "code": code, "action": "verify"})
+
+
+def activate_all_the_way(client) -> None:
+    send_code(client)
+    assert verify(client, latest_code_sent_to(PHONE)).url == "/activate/confirm/"
+    assert client.post("/activate/confirm/").url == "/activate/agree/"
+    response = client.post("/activate/agree/", {"agree": "on", "elder_mode": "1"})
+    assert response.url == "/code/"
+
+
+def test_grandma_goes_from_identity_to_a_shown_code_in_three_screens(client, mother):
+    home = client.get("/")
+    assert "开通并出示医保码" in home.content.decode()
+    activate_all_the_way(client)
+    page = client.get("/code/")
+    body = page.content.decode()
+    assert 'data-testid="qr"' in body
+    assert "王**" in body and "职工医保" in body
+    assert Voucher.objects.get(person=mother).status == VoucherStatus.ACTIVE
+    user = User.objects.get(person=mother)
+    assert user.elder_mode is True
+    actions = list(AuditEvent.objects.filter(subject=mother).values_list("action", flat=True))
+    assert {"account.real_name_bound", "voucher.activated", "voucher.code_shown"} <= set(actions)
+
+
+def test_the_code_is_sent_only_when_name_id_and_phone_match(client, mother):
+    response = send_code(client)
+    assert "验证码已发到 138****8001" in response.content.decode()
+    assert OneTimeCode.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ({"id_number": "330100194403121124"}, "校验不通过"),
+        ({"id_number": "3301001944"}, "应该是18位"),
+        ({"id_number": "33010019440312112Z"}, "只能是数字"),
+        ({"name": "王秀兰"}, "姓名和身份证号对不上"),
+        ({"phone": "13912345678"}, "不是您在医保局登记的手机号"),
+        ({"phone": "12345"}, "手机号格式不对"),
+        ({"id_number": "110101194912310016"}, "没有找到"),
+        ({"name": ""}, "请填写姓名"),
+    ],
+)
+def test_bad_identity_input_is_refused_with_a_plain_reason_and_no_code_is_sent(client, mother, overrides, says):
+    response = send_code(client, **overrides)
+    assert response.status_code == 200
+    assert says in response.content.decode()
+    assert OneTimeCode.objects.count() == 0
+
+
+def test_a_wrong_code_says_how_many_tries_are_left(client, mother):
+    send_code(client)
+    right = latest_code_sent_to(PHONE)
+    wrong = "000000" if right != "000000" else "111111"
+    body = verify(client, wrong).content.decode()
+    assert "验证码不对，还可以再试4次" in body
+    assert not User.objects.filter(person=mother).exists()
+
+
+def test_five_wrong_tries_burn_the_code_even_the_right_one_afterwards(client, mother):
+    send_code(client)
+    right = latest_code_sent_to(PHONE)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        verify(client, wrong)
+    body = verify(client, right).content.decode()
+    assert "作废" in body
+    assert not User.objects.filter(person=mother).exists()
+
+
+def test_an_expired_code_is_refused(client, mother):
+    send_code(client)
+    code = latest_code_sent_to(PHONE)
+    OneTimeCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert "已过期" in verify(client, code).content.decode()
+
+
+def test_a_used_code_cannot_be_used_again(client, mother):
+    send_code(client)
+    code = latest_code_sent_to(PHONE)
+    verify(client, code)
+    client.logout()
+    assert "已经用过" in verify(client, code).content.decode()
+
+
+@pytest.mark.parametrize("code", ["12345", "abcdef", "1234567", " "])
+def test_a_code_that_is_not_six_digits_is_refused(client, mother, code):
+    send_code(client)
+    body = verify(client, code).content.decode()
+    assert "6位" in body
+
+
+def test_too_many_codes_for_one_phone_are_refused(client, mother, settings):
+    settings.OTP_MAX_PER_PHONE_PER_HOUR = 3
+    for _ in range(3):
+        send_code(client)
+    body = send_code(client).content.decode()
+    assert "太多" in body
+    assert OneTimeCode.objects.count() == 3
+
+
+def test_too_many_codes_from_one_device_are_refused(client, db, settings):
+    from conftest import make_person
+
+    settings.OTP_MAX_PER_IP_PER_HOUR = 2
+    people = [make_person(name="测试人") for _ in range(3)]
+    for person in people[:2]:
+        client.post("/activate/", {"name": "测试人", "id_number": person.id_number, "phone": person.phone,
+                                   "action": "send_sms"})
+    body = client.post("/activate/", {"name": "测试人", "id_number": people[2].id_number, "phone": people[2].phone,
+                                      "action": "send_sms"}).content.decode()
+    assert "太频繁" in body
+
+
+def test_a_code_cannot_be_resent_within_the_waiting_time(client, mother, settings):
+    settings.OTP_RESEND_AFTER_SECONDS = 60
+    send_code(client)
+    assert "秒后再点“再发一次”" in send_code(client).content.decode()
+
+
+def test_repeated_burnt_codes_lock_the_phone_and_the_lock_ends_by_itself(client, mother):
+    for _ in range(3):
+        send_code(client)
+        for _ in range(5):
+            verify(client, "000000" if latest_code_sent_to(PHONE) != "000000" else "111111")
+    assert "分钟后再试" in send_code(client).content.decode()
+    OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    assert "验证码已发到" in send_code(client).content.decode()
+
+
+def test_a_voice_call_code_is_offered_instead_of_sms(client, mother):
+    from accounts.models import OutboundMessage
+
+    response = client.post("/activate/", {**GRANDMA, "action": "send_voice"})
+    assert "打电话" in response.content.decode()
+    message = OutboundMessage.objects.get()
+    assert message.channel == "voice"
+    assert "语音验证码" in message.body
+
+
+def test_later_steps_cannot_be_reached_without_the_identity_step(client, mother_client):
+    assert client.get("/activate/confirm/").status_code == 302
+    assert mother_client.get("/activate/confirm/").url == "/activate/"
+    assert mother_client.post("/activate/agree/", {"agree": "on", "elder_mode": "1"}).url == "/activate/"
+
+
+def test_without_agreeing_nothing_is_activated(client, mother):
+    send_code(client)
+    verify(client, latest_code_sent_to(PHONE))
+    client.post("/activate/confirm/")
+    body = client.post("/activate/agree/", {"elder_mode": "1"}).content.decode()
+    assert "请先勾选" in body
+    assert not Voucher.objects.filter(person=mother, status=VoucherStatus.ACTIVE).exists()
+
+
+def test_lost_phone_suspends_the_code_and_reactivation_asks_for_identity_again(client, mother):
+    activate_all_the_way(client)
+    client.post("/code/lost/")
+    assert Voucher.objects.get(person=mother).status == VoucherStatus.SUSPENDED
+    page = client.get("/code/").content.decode()
+    assert "已暂停" in page and 'data-testid="qr"' not in page
+    assert client.get("/code/card/").content.decode().count("qr") == 0
+    # Reactivation: the identity step again, with a fresh code.
+    activate_all_the_way(client)
+    assert Voucher.objects.get(person=mother).status == VoucherStatus.ACTIVE
+    actions = set(AuditEvent.objects.filter(subject=mother).values_list("action", flat=True))
+    assert {"voucher.suspended", "voucher.reactivated"} <= actions
+
+
+def test_someone_already_bound_cannot_bind_a_second_identity(son, client, mother):
+    from conftest import client_for
+
+    son_client = client_for(son)
+    son_client.post("/activate/", {**GRANDMA, "action": "send_sms"})
+    body = son_client.post("/activate/", {**GRANDMA, "code": latest_code_sent_to(PHONE), "action": "verify"})
+    # The code proves the phone is grandma's, so this signs in as her account, never binds her to the son.
+    son.refresh_from_db()
+    assert son.person.name == "李建国"
+    assert body.status_code in (200, 302)
+
+
+def test_garbage_posts_never_give_a_server_error(client, mother):
+    for data in ({}, {"action": "nonsense"}, {"name": "x" * 5000, "id_number": "\x00", "phone": "☃", "code": "😀"}):
+        assert client.post("/activate/", data).status_code == 200
