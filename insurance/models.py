@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from insurance.identity import parse_id_number
 from insurance.regions import region_name
 from portal import crypto
 from portal.fields import EncryptedTextField
@@ -67,6 +68,9 @@ class InsuredPerson(models.Model):
         return f"{self.masked_name} ({self.masked_id_number})"
 
     def save(self, *args, **kwargs) -> None:
+        # Gender and birth date are read from the ID number, so they can never disagree with it.
+        parsed = parse_id_number(self.id_number)
+        self.id_number, self.birth_date, self.gender = parsed.value, parsed.birth_date, parsed.gender
         # The lookup indexes always follow the clear values they stand for.
         self.id_index = crypto.blind_index("id", self.id_number)
         self.phone_index = crypto.blind_index("phone", self.phone)

@@ -66,3 +66,13 @@ def test_a_number_that_is_not_a_chinese_mobile_is_refused(raw):
     with pytest.raises(InvalidIdentifier) as err:
         normalize_mobile(raw)
     assert "手机号" in str(err.value)
+
+
+def test_an_insured_persons_gender_and_birth_date_come_from_the_id_number(db):
+    from conftest import make_person
+
+    person = make_person(id_number="11010519491231002x", gender="M", birth_date=dt.date(2000, 1, 1))
+    person.refresh_from_db()
+    assert person.id_number == "11010519491231002X"
+    assert person.birth_date == dt.date(1949, 12, 31)
+    assert person.gender == "F"
