@@ -11,6 +11,7 @@ urlpatterns = [
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
     path("accounts/", include("accounts.urls")),
     path("account/record/", include("audit.urls")),
+    path("account/enrollment/", include("insurance.urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

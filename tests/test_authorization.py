@@ -72,3 +72,28 @@ def test_the_dev_outbox_shows_sent_codes_when_debug_is_on(client, mother, settin
                                "action": "send_sms"})
     body = client.get("/dev/outbox/").content.decode()
     assert "138****8001" in body and "验证码" in body
+
+
+def test_grandma_reads_her_own_enrollment_and_contributions(mother_client, mother):
+    import datetime as dt
+    from decimal import Decimal
+
+    from insurance.models import Contribution
+
+    Contribution.objects.create(person=mother, period="2026-10", amount=Decimal("620.00"),
+                                account_credit=Decimal("186.00"), paid_on=dt.date(2026, 10, 15), payer="单位和个人")
+    body = mother_client.get("/account/enrollment/").content.decode()
+    assert "王**" in body and "620.00" in body and "2026-10" in body
+    assert "330100194403121123" not in body
+
+
+def test_a_stranger_reads_only_their_own_enrollment(stranger_client, mother):
+    import datetime as dt
+    from decimal import Decimal
+
+    from insurance.models import Contribution
+
+    Contribution.objects.create(person=mother, period="2026-10", amount=Decimal("777.77"),
+                                paid_on=dt.date(2026, 10, 15), payer="个人")
+    body = stranger_client.get(f"/account/enrollment/?person={mother.public_id}").content.decode()
+    assert "777.77" not in body and "王**" not in body
