@@ -11,7 +11,14 @@ from decimal import Decimal
 from django.db import transaction
 
 from insurance.identity import id_check_char
-from insurance.models import Contribution, EnrollmentStatus, Institution, InstitutionLevel, InsuredPerson, Scheme
+from insurance.models import (
+    Contribution,
+    EnrollmentStatus,
+    Institution,
+    InstitutionLevel,
+    InsuredPerson,
+    Scheme,
+)
 
 DEMO_PASSWORD = "yibaotong-demo-2026"
 DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key: demo only
@@ -149,3 +156,49 @@ def seed_institutions() -> list[Institution]:
 
 def demo_totp_base32() -> str:
     return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
+
+
+# Demo reimbursement tables: 2 regions x 2 schemes x 4 levels x visit types x 3 localities.
+_BASE_RATIO = {"tertiary": Decimal("0.80"), "secondary": Decimal("0.85"), "primary": Decimal("0.90"),
+               "pharmacy": Decimal("0.80")}
+_INPATIENT_RATIO = {"tertiary": Decimal("0.85"), "secondary": Decimal("0.90"), "primary": Decimal("0.95")}
+_INPATIENT_DEDUCTIBLE = {"tertiary": Decimal("800"), "secondary": Decimal("500"), "primary": Decimal("300")}
+POLICY_REGIONS = ("330100", "310000", "110000", "440100", "440300", "510100")
+
+
+def demo_rule_values(scheme: str, level: str, visit: str, locality: str) -> dict[str, Decimal]:
+    if visit == "inpatient":
+        ratio, deductible = _INPATIENT_RATIO[level], _INPATIENT_DEDUCTIBLE[level]
+        cap = Decimal("400000") if scheme == Scheme.EMPLOYEE else Decimal("300000")
+    else:
+        ratio = _BASE_RATIO[level]
+        deductible = Decimal("0") if level in ("primary", "pharmacy") else Decimal("300")
+        cap = Decimal("10000") if scheme == Scheme.EMPLOYEE else Decimal("5000")
+    if scheme == Scheme.RESIDENT:
+        ratio -= Decimal("0.15")
+    if locality == "out_filed":
+        ratio -= Decimal("0.05")
+    elif locality == "out_unfiled":
+        ratio -= Decimal("0.20")
+        deductible = deductible * Decimal("1.5")
+    return {"ratio": max(Decimal("0"), ratio), "deductible": deductible, "annual_cap": cap,
+            "b_self_share": Decimal("0.10")}
+
+
+@transaction.atomic
+def seed_policy_rules() -> int:
+    from insurance.policy import PolicyRule
+
+    count = 0
+    for region in POLICY_REGIONS:
+        for scheme in (Scheme.EMPLOYEE, Scheme.RESIDENT):
+            for level in ("tertiary", "secondary", "primary", "pharmacy"):
+                visits = ("pharmacy",) if level == "pharmacy" else ("outpatient", "inpatient")
+                for visit in visits:
+                    for locality in ("in_region", "out_filed", "out_unfiled"):
+                        PolicyRule.objects.update_or_create(
+                            scheme=scheme, region_code=region, level=level, visit_type=visit, locality=locality,
+                            defaults=demo_rule_values(scheme, level, visit, locality),
+                        )
+                        count += 1
+    return count

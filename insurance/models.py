@@ -150,3 +150,7 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.amount}"
+
+
+# Policy tables live in their own module; imported here so Django finds the models.
+from insurance.policy import Accumulator, Filing, FilingStatus, ItemCategory, Locality, PolicyRule, VisitType  # noqa: E402, F401

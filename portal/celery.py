@@ -9,3 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic jobs (run `celery -A portal beat` in production next to the workers).
+app.conf.beat_schedule = {
+    "settlement-watchdog": {"task": "settlement.tasks.settlement_watchdog", "schedule": 30.0},
+    "settlement-requeue": {"task": "settlement.tasks.requeue_unstarted", "schedule": 60.0},
+}

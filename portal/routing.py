@@ -1,3 +1,5 @@
-"""Websocket routes. The live settlement status is added with the settlement issue."""
+"""Websocket routes, collected from the apps."""
 
-websocket_urlpatterns: list = []
+from settlement.routing import websocket_urlpatterns as settlement_routes
+
+websocket_urlpatterns = [*settlement_routes]

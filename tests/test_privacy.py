@@ -17,7 +17,7 @@ GRANDMA_PHONE = "+8613800138001"
 
 def _raw_rows(table: str) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table names from the test
+        cursor.execute(f"SELECT * FROM {table}")
         return repr(cursor.fetchall())
 
 

@@ -13,8 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.actions import BindingError, OtpError, send_one_time_code, set_elder_mode, sign_in_and_bind, \
-    verify_identity
+from accounts.actions import (
+    BindingError,
+    OtpError,
+    send_one_time_code,
+    set_elder_mode,
+    sign_in_and_bind,
+    verify_identity,
+)
 from accounts.models import Channel, Purpose
 from audit.actions import client_ip, record_event
 from elder_mode.preferences import remember_elder_mode

@@ -21,9 +21,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = demo.seed_people()
             institutions = demo.seed_institutions()
+            rules = demo.seed_policy_rules()
             users = seed_users(people, institutions)
         info = {
             "people": len(demo.demo_people()),
+            "policy_rules": rules,
             "citizens": [
                 {"who": "82-year-old mother (never signed in)", "name": people["mother"].name,
                  "id_number": people["mother"].id_number, "phone": people["mother"].phone},
@@ -45,7 +47,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(info, ensure_ascii=False, indent=2))
             return
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {info['people']} insured people."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {info['people']} insured people, {rules} reimbursement rules."))
         self.stdout.write("Citizens (sign in with the phone; SMS codes appear at /dev/outbox/):")
         for c in info["citizens"]:
             self.stdout.write(f"  {c['who']}: {c['name']}  ID {c['id_number']}  phone {c['phone']}")

@@ -1,0 +1,109 @@
+"""Websockets for live settlement status. Authorization is checked on connect: 4401 not signed in,
+4403 signed in but not allowed. Group names hold ids only; messages carry pre-rendered fragments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+from settlement.models import Settlement
+from settlement.push import institution_group, person_group, render_status
+
+RECENT = dt.timedelta(minutes=15)
+
+
+def _language(scope) -> str:
+    cookies = {}
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _sep, val = part.strip().partition("=")
+                cookies[key] = val
+    return "en" if cookies.get("django_language") == "en" else "zh-hans"
+
+
+class _StatusConsumer(AsyncWebsocketConsumer):
+    template = ""
+
+    async def connect(self) -> None:
+        self.joined: list[str] = []
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        groups, latest_id = await database_sync_to_async(self.authorize)(user)
+        if groups is None:
+            await self.close(code=4403)
+            return
+        self.language = _language(self.scope)
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        # On (re)connect the page gets the current state at once: nothing missed while away.
+        if latest_id is not None:
+            html = await database_sync_to_async(self.render_current)(latest_id)
+            if html:
+                await self.send(text_data=html)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        return None  # the page only listens
+
+    async def settlement_update(self, event: dict) -> None:
+        html = event["html"].get(self.language) or event["html"].get("zh-hans")
+        await self.send(text_data=html)
+
+    def authorize(self, user) -> tuple[list[str] | None, int | None]:
+        raise NotImplementedError
+
+    def render_current(self, settlement_id: int) -> str:
+        settlement = Settlement.objects.select_related("person", "institution").get(pk=settlement_id)
+        return render_status(settlement, self.template, self.language)
+
+
+class PersonStatusConsumer(_StatusConsumer):
+    """A citizen's open pages: her own settlements (proxies and helper sessions join with their issues)."""
+
+    template = "settlement/_status.html"
+
+    def authorize(self, user):
+        if user.person_id is None:
+            return None, None
+        latest = (Settlement.objects.filter(person_id=user.person_id, created_at__gte=timezone.now() - RECENT)
+                  .values_list("pk", flat=True).first())
+        return [person_group(user.person_id)], latest
+
+
+class CounterStatusConsumer(_StatusConsumer):
+    """A counter operator's page: settlements of the operator's own institution, after TOTP."""
+
+    template = "settlement/_counter_status.html"
+
+    def authorize(self, user):
+        from accounts.models import Role
+
+        if user.role != Role.OPERATOR or user.institution_id is None or not _otp_verified(self.scope, user):
+            return None, None
+        latest = (Settlement.objects.filter(institution_id=user.institution_id, operator=user,
+                                            created_at__gte=timezone.now() - RECENT)
+                  .values_list("pk", flat=True).first())
+        return [institution_group(user.institution_id)], latest
+
+
+def _otp_verified(scope, user) -> bool:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.models import Device
+
+    session = scope.get("session")
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    if not persistent_id:
+        return False
+    device = Device.from_persistent_id(persistent_id)
+    return device is not None and device.user_id == user.pk and device.confirmed

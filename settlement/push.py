@@ -1,0 +1,66 @@
+"""Pushing settlement status to everyone allowed to see it. Group names hold ids only.
+
+The fragment is rendered once per language and sent in the group message, so a thousand open pages
+cost one render, not a thousand. Who may join a group is checked when the socket connects.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from settlement.models import Settlement
+from settlement.texts import headline, spoken
+
+log = logging.getLogger(__name__)
+LANGUAGES = ("zh-hans", "en")
+
+
+def person_group(person_id: int) -> str:
+    return f"settlement.person.{person_id}"
+
+
+def institution_group(institution_id: int) -> str:
+    return f"settlement.institution.{institution_id}"
+
+
+def render_status(settlement: Settlement, template: str, language: str) -> str:
+    with translation.override(language):
+        return render_to_string(template, {"s": settlement, "headline": headline(settlement),
+                                           "spoken": spoken(settlement)})
+
+
+def rendered(settlement: Settlement, template: str) -> dict[str, str]:
+    return {lang: render_status(settlement, template, lang) for lang in LANGUAGES}
+
+
+def push_settlement(settlement_id: int) -> None:
+    """Send the current state. A failing channel layer never fails the settlement: pages re-fetch on reconnect."""
+    settlement = Settlement.objects.select_related("person", "institution").filter(pk=settlement_id).first()
+    if settlement is None:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    messages = [
+        (person_group(settlement.person_id), "settlement/_status.html"),
+        (institution_group(settlement.institution_id), "settlement/_counter_status.html"),
+    ]
+    for group, template in messages:
+        try:
+            async_to_sync(layer.group_send)(group, {
+                "type": "settlement.update", "settlement_id": settlement.pk, "status": settlement.status,
+                "html": rendered(settlement, template), "sent_at": _now(),
+            })
+        except Exception:  # Redis away: log and carry on; the state is in the database
+            log.warning("push of settlement %s to %s failed", settlement.pk, group, exc_info=True)
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

@@ -1,0 +1,45 @@
+"""Celery tasks. They take ids, are safe to run twice (row locks + compare-and-set on status), and retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from settlement.actions import finalize_settlement, move_to_manual, presettle
+from settlement.models import FINAL_STATUSES, Settlement
+
+WATCHDOG_AFTER = dt.timedelta(minutes=5)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=1, retry_backoff_max=30,
+             max_retries=8)
+def run_settlement(self, settlement_id: int) -> str:
+    settlement = presettle(settlement_id)
+    if settlement is None or settlement.status in FINAL_STATUSES:
+        return settlement.status if settlement else "missing"
+    return finalize_settlement(settlement_id).status
+
+
+@shared_task(acks_late=True)
+def settlement_watchdog() -> int:
+    """Anything without a final state after 5 minutes goes to the counter window, with the reason pushed."""
+    cutoff = timezone.now() - WATCHDOG_AFTER
+    stuck = list(Settlement.objects.filter(created_at__lt=cutoff).exclude(status__in=FINAL_STATUSES)
+                 .values_list("pk", flat=True)[:500])
+    for settlement_id in stuck:
+        move_to_manual(settlement_id)
+    return len(stuck)
+
+
+@shared_task(acks_late=True)
+def requeue_unstarted(older_than_seconds: int = 30) -> int:
+    """Settlements whose task was lost (broker down at submit) are queued again; running twice is safe."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    ids = list(Settlement.objects.filter(created_at__lt=cutoff, status__in=["received", "presettled"])
+               .values_list("pk", flat=True)[:500])
+    for settlement_id in ids:
+        run_settlement.delay(settlement_id)
+    return len(ids)

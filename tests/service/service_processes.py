@@ -1,0 +1,128 @@
+"""Real server and worker processes for the service suite: start, wait until ready, stop, show output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+STARTUP_SECONDS = 40
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http() -> requests.Session:
+    """A client that talks to loopback directly, whatever proxy the environment names."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+    url: str = ""
+
+    def log(self, tail: int = 6000) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return text[-tail:]
+
+    def describe(self) -> str:
+        return f"--- {self.name} output (last lines) ---\n{self.log()}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def url_of_the_test_database() -> str:
+    """The pytest-django test database (e.g. test_postgres), so the subprocess sees what tests commit."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = quote(s.get("USER") or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = s.get("HOST") or "127.0.0.1"
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{quote(s['NAME'], safe='')}"
+
+
+def subprocess_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a server or worker: dev settings, DEBUG off, the test database and Redis.
+
+    Keys are not passed: portal.settings.dev derives the same field, index and signing keys as
+    portal.settings.test when the variables are unset, and inherits them when they are set.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.dev",
+        DEBUG="false",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        OTP_RESEND_AFTER_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> ServiceProcess:
+    log_path = log_dir / f"{name}.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    log_file.close()
+    return ServiceProcess(name=name, process=process, log_path=log_path)
+
+
+def start_asgi_server(name: str, env: dict[str, str], log_dir: Path) -> ServiceProcess:
+    """uvicorn serving portal.asgi:application on a free loopback port, answering /healthz."""
+    port = free_port()
+    server = spawn(name, [str(VENV_BIN / "uvicorn"), "portal.asgi:application", "--host", "127.0.0.1",
+                           "--port", str(port), "--lifespan", "off", "--no-access-log"], env, log_dir)
+    server.url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    with http() as session:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(f"The ASGI server {name} exited with {server.process.returncode} while starting.\n"
+                            + server.describe(), pytrace=False)
+            try:
+                session.get(server.url + "/healthz", timeout=3)
+            except requests.ConnectionError:
+                time.sleep(0.2)
+                continue
+            return server  # any answer, 200 or 503, means it is serving
+    server.stop()
+    pytest.fail(f"The ASGI server {name} did not answer /healthz within {STARTUP_SECONDS}s.\n" + server.describe(),
+                pytrace=False)
+
+
