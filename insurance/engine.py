@@ -76,10 +76,10 @@ def compute_split(
     b_self_part = yuan(b_amount * rule.b_self_share)
     eligible = a_amount + b_amount - b_self_part
 
-    deductible_left = max(ZERO, rule.deductible - ytd.deductible_used)
+    deductible_left = yuan(max(ZERO, rule.deductible - ytd.deductible_used))
     deductible_part = min(eligible, deductible_left)
     above = eligible - deductible_part
-    cap_left = max(ZERO, rule.annual_cap - ytd.fund_paid)
+    cap_left = yuan(max(ZERO, rule.annual_cap - ytd.fund_paid))
     uncapped_fund = yuan(above * rule.ratio)
     fund_pay = min(uncapped_fund, cap_left)
     capped_part = uncapped_fund - fund_pay
@@ -89,7 +89,7 @@ def compute_split(
     account_pay = ZERO
     if scheme == Scheme.EMPLOYEE:
         payable_by_account = total - fund_pay - category_c
-        account_pay = max(ZERO, min(account_balance, payable_by_account))
+        account_pay = yuan(max(ZERO, min(account_balance, payable_by_account)))
     self_pay = total - fund_pay - account_pay
     return Split(total=total, fund_pay=fund_pay, account_pay=account_pay, self_pay=self_pay, eligible=eligible,
                  deductible_part=deductible_part, capped_part=capped_part, category_c=category_c,
