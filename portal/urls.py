@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("account/record/", include("audit.urls")),
     path("account/enrollment/", include("insurance.urls")),
+    path("records/", include("settlement.urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,6 +13,7 @@ from settlement.models import Settlement
 from settlement.push import institution_group, person_group, render_status
 
 RECENT = dt.timedelta(minutes=15)
+SHOW_FINISHED_FOR = dt.timedelta(minutes=2)
 
 
 def _language(scope) -> str:
@@ -76,9 +77,23 @@ class PersonStatusConsumer(_StatusConsumer):
     def authorize(self, user):
         if user.person_id is None:
             return None, None
-        latest = (Settlement.objects.filter(person_id=user.person_id, created_at__gte=timezone.now() - RECENT)
-                  .values_list("pk", flat=True).first())
-        return [person_group(user.person_id)], latest
+        return [person_group(user.person_id)], self.current_for(person_id=user.person_id)
+
+    def current_for(self, **filters) -> int | None:
+        """What a page opening now should show: a settlement still running, or one that ended a moment
+        ago (she reloaded while waiting). `?after=<id>` means she has seen that one and wants her code."""
+        from urllib.parse import parse_qs
+
+        now = timezone.now()
+        latest = Settlement.objects.filter(created_at__gte=now - RECENT, **filters).first()
+        if latest is None:
+            return None
+        after = parse_qs(self.scope.get("query_string", b"").decode()).get("after", [""])[0]
+        if after == str(latest.public_id):
+            return None
+        if latest.is_final and latest.finished_at and now - latest.finished_at > SHOW_FINISHED_FOR:
+            return None
+        return latest.pk
 
 
 class CounterStatusConsumer(_StatusConsumer):

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from service_processes import (
+
+from service.service_processes import (
     REPO,
     STARTUP_SECONDS,
     VENV_BIN,

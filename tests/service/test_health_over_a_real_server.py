@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from service_processes import ServiceProcess, http
+
+from service.service_processes import ServiceProcess, http
 
 
 @pytest.mark.service

@@ -7,8 +7,8 @@ import json
 import time
 
 import pytest
-from service_processes import ServiceProcess, http
 
+from service.service_processes import ServiceProcess, http
 from settlement.signing import signed_headers
 from vouchers.codes import CodeTokenError, issue_code_token, published_keys, verify_code_token
 from vouchers.selectors import voucher_of

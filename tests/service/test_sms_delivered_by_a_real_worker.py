@@ -6,10 +6,10 @@ import re
 import time
 
 import pytest
-from service_processes import ServiceProcess, http
 
 from accounts.models import MessageStatus, OutboundMessage
 from portal import crypto
+from service.service_processes import ServiceProcess, http
 
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
 

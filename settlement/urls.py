@@ -1,0 +1,9 @@
+from django.urls import path
+
+from settlement import views
+
+app_name = "settlement"
+urlpatterns = [
+    path("", views.records, name="records"),
+    path("<uuid:settlement_id>/", views.receipt, name="receipt"),
+]

@@ -1,0 +1,41 @@
+"""消费记录 and the printable e-receipt: the signed-in person's own settlements only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from settlement.models import Settlement
+from settlement.texts import headline
+
+
+@never_cache
+@login_required
+def records(request: HttpRequest) -> HttpResponse:
+    person = request.user.person
+    if person is None:
+        return redirect("vouchers:activate")
+    qs = Settlement.objects.filter(person=person).select_related("institution")
+    page = Paginator(qs, 10).get_page(request.GET.get("page"))
+    rows = [{"s": s, "headline": headline(s),
+             "insurance_pay": None if s.fund_pay is None else s.fund_pay + s.account_pay} for s in page]
+    return render(request, "settlement/records.html", {"page": page, "rows": rows})
+
+
+@never_cache
+@login_required
+def receipt(request: HttpRequest, settlement_id: str) -> HttpResponse:
+    person = request.user.person
+    settlement = None
+    if person is not None:
+        try:
+            settlement = (Settlement.objects.select_related("institution", "person")
+                          .prefetch_related("items").filter(public_id=settlement_id, person=person).first())
+        except (ValueError, TypeError):
+            settlement = None
+    if settlement is None:  # someone else's receipt looks exactly like a missing one
+        raise Http404
+    return render(request, "settlement/receipt.html", {"s": settlement, "headline": headline(settlement)})

@@ -1,0 +1,1 @@
+"""The service-backed suite (a package, so its conftest does not shadow the root conftest module)."""

@@ -1,0 +1,53 @@
+"""Live updates travel through Redis: a message sent to a group reaches a listener in that group."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from django.conf import settings
+
+pytestmark = pytest.mark.service
+
+
+@pytest.mark.service
+def test_a_group_message_reaches_a_listener_through_redis(services):
+    sender = get_channel_layer()
+    assert isinstance(sender, RedisChannelLayer)
+    # A separate layer, with its own connections: the message can only travel through Redis.
+    listener = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    group = f"settlement-{uuid.uuid4().hex}"
+
+    async def listen_then_receive() -> dict:
+        channel = await listener.new_channel()
+        await listener.group_add(group, channel)
+        try:
+            await sender.group_send(group, {"type": "settlement.status", "status": "paid", "amount": "12.50"})
+            return await asyncio.wait_for(listener.receive(channel), timeout=5)
+        finally:
+            await listener.group_discard(group, channel)
+
+    received = async_to_sync(listen_then_receive)()
+
+    assert received == {"type": "settlement.status", "status": "paid", "amount": "12.50"}
+
+
+@pytest.mark.service
+def test_a_listener_outside_the_group_hears_nothing(services):
+    layer = get_channel_layer()
+    group = f"settlement-{uuid.uuid4().hex}"
+
+    async def send_and_listen_elsewhere() -> bool:
+        outsider = await layer.new_channel()
+        await layer.group_send(group, {"type": "settlement.status", "status": "paid"})
+        try:
+            await asyncio.wait_for(layer.receive(outsider), timeout=1)
+        except TimeoutError:
+            return False
+        return True
+
+    assert async_to_sync(send_and_listen_elsewhere)() is False
