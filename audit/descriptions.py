@@ -12,6 +12,10 @@ ACTION_TEXT = {
     "voucher.code_shown": _("打开了医保码"),
     "voucher.code_verified": _("医院或药店核验了医保码"),
     "voucher.code_used": _("医保码已用于结算"),
+    "settlement.received": _("医院或药店提交了结算"),
+    "settlement.settled": _("结算完成"),
+    "settlement.failed": _("结算没有成功"),
+    "settlement.manual": _("结算转到人工窗口"),
 }
 
 

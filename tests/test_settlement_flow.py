@@ -209,3 +209,75 @@ def test_an_oversized_batch_is_refused(api, mother_user, mother, rules):
     response = api.post("/api/v1/settlements/batch", {"settlements": items})
     assert response.status_code == 413
     assert response.json()["error"] == "batch_too_large"
+
+
+def _institution_in(region: str, level: str = "tertiary"):
+    from insurance.models import Institution
+
+    return Institution.objects.create(code=f"H-{region}", name=f"{region}医院", level=level, region_code=region,
+                                      api_key_id=f"k-{region}", api_secret="s-" + region)
+
+
+def _settle_at(institution, person, items=None):
+    from django.test import Client
+
+    from conftest import SignedApi
+
+    api = SignedApi(Client(), institution.api_key_id, institution.api_secret)
+    response = api.post("/api/v1/settlements", bill(code=fresh_code(person), **({"items": items} if items else {})))
+    assert response.status_code == 202, response.content
+    settlement = Settlement.objects.get(public_id=response.json()["id"])
+    run_settlement.apply(args=[settlement.pk])
+    settlement.refresh_from_db()
+    return settlement
+
+
+def test_out_of_region_pays_less_without_a_filing_than_with_one(mother_user, mother, rules):
+    import datetime as dt
+
+    from insurance.policy import Filing
+
+    Accumulator.objects.create(person=mother, year=dt.date.today().year, deductible_used=D("10000"))
+    shanghai = _institution_in("310000")
+    unfiled = _settle_at(shanghai, mother)
+    Filing.objects.create(person=mother, region_code="310000", valid_from=dt.date(2020, 1, 1))
+    filed = _settle_at(shanghai, mother)
+    home = _settle_at(_institution_in("330100"), mother)
+    assert unfiled.breakdown["locality"] == "out_unfiled" and filed.breakdown["locality"] == "out_filed"
+    assert unfiled.fund_pay < filed.fund_pay < home.fund_pay
+    # 50 yuan of A items, deductible met, employee tertiary outpatient: 60% / 75% / 80%.
+    assert (unfiled.fund_pay, filed.fund_pay, home.fund_pay) == (D("30.00"), D("37.50"), D("40.00"))
+
+
+def test_accumulators_add_up_across_settlements_exactly_once_each(mother_user, mother, rules):
+    import datetime as dt
+
+    hospital = _institution_in("330100")
+    first = _settle_at(hospital, mother, items=[{**PILLS, "quantity": "10", "unit_price": "40.00"}])  # 400 yuan
+    second = _settle_at(hospital, mother, items=[{**PILLS, "quantity": "1", "unit_price": "100.00"}])
+    acc = Accumulator.objects.get(person=mother, year=dt.date.today().year)
+    # Deductible 300 met in the first bill; 80% of the rest in both.
+    assert first.fund_pay == D("80.00") and second.fund_pay == D("80.00")
+    assert acc.deductible_used == D("300.00")
+    assert acc.fund_paid == D("160.00")
+    mother.refresh_from_db()
+    assert mother.account_balance == D("2380.50") - first.account_pay - second.account_pay
+
+
+def test_a_lost_task_is_queued_again_and_still_settles_once(api, mother_user, mother, rules):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from settlement.tasks import requeue_unstarted
+
+    response = api.post("/api/v1/settlements", bill(code=fresh_code(mother)))  # on_commit never ran: task lost
+    settlement = Settlement.objects.get(public_id=response.json()["id"])
+    Settlement.objects.filter(pk=settlement.pk).update(created_at=timezone.now() - dt.timedelta(seconds=40))
+    assert requeue_unstarted.apply().get() == 1
+    assert requeue_unstarted.apply().get() == 0
+    settlement.refresh_from_db()
+    assert settlement.status == Status.SETTLED
+
+
+D = Decimal
