@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -20,6 +22,8 @@ def run_settlement(self, settlement_id: int) -> str:
     settlement = presettle(settlement_id)
     if settlement is None or settlement.status in FINAL_STATUSES:
         return settlement.status if settlement else "missing"
+    if settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE:
+        time.sleep(settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE)
     return finalize_settlement(settlement_id).status
 
 

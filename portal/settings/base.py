@@ -122,6 +122,11 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 
+# A task whose worker died is handed to another worker after this long (acks_late + Redis).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 120, minimum=5)}
+# Fault injection for the service-backed tests only: the worker sleeps between pre-settlement and final
+# settlement, so a test can kill it there. Zero (off) unless the environment sets it.
+SETTLEMENT_PAUSE_AFTER_PRESETTLE = float(env_str("SETTLEMENT_PAUSE_AFTER_PRESETTLE", "0") or 0)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

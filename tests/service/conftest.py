@@ -24,9 +24,11 @@ from service.service_processes import (
     STARTUP_SECONDS,
     VENV_BIN,
     ServiceProcess,
+    settings_fingerprint,
     spawn,
     start_asgi_server,
     subprocess_env,
+    subprocess_settings_fingerprint,
     url_of_the_test_database,
 )
 
@@ -155,8 +157,17 @@ def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def service_env(services: dict[str, str], django_db_setup, static_root: Path) -> dict[str, str]:
-    """What every subprocess gets; asks for the test database first so it exists."""
-    return subprocess_env(url_of_the_test_database(), services["redis_url"], STATIC_ROOT=str(static_root))
+    """What every subprocess gets; asks for the test database first so it exists.
+
+    The subprocesses run portal.settings.dev, this process portal.settings.test: both must hold the
+    same encryption, index and signing keys, or the server could not read what the tests wrote.
+    """
+    env = subprocess_env(url_of_the_test_database(), services["redis_url"], STATIC_ROOT=str(static_root))
+    if subprocess_settings_fingerprint(env) != settings_fingerprint():
+        pytest.fail("portal.settings.dev and portal.settings.test hold different keys (FIELD_ENCRYPTION_KEYS, "
+                    "FIELD_INDEX_KEY, CODE_SIGNING_KEYS or SECRET_KEY): the server could not read the test data.",
+                    pytrace=False)
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -126,3 +126,29 @@ def start_asgi_server(name: str, env: dict[str, str], log_dir: Path) -> ServiceP
                 pytrace=False)
 
 
+
+
+def settings_fingerprint() -> str:
+    """A digest of the keys that must agree between the test process and its server and worker."""
+    import hashlib
+
+    from django.conf import settings
+
+    parts = [
+        repr([(k.key_id, k.key) for k in settings.FIELD_ENCRYPTION_KEYS]),
+        settings.FIELD_INDEX_KEY,
+        repr([(k.key_id, k.key) for k in settings.CODE_SIGNING_KEYS]),
+        settings.SECRET_KEY,
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def subprocess_settings_fingerprint(env: dict[str, str]) -> str:
+    """The same digest, computed by a fresh process with the subprocess environment."""
+    code = "from service.service_processes import settings_fingerprint; print(settings_fingerprint())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**env, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])},
+    )
+    assert result.returncode == 0, f"could not import {env['DJANGO_SETTINGS_MODULE']}:\n{result.stderr}"
+    return result.stdout.strip().splitlines()[-1]

@@ -1,0 +1,139 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (sync API) against pytest-django's live server.
+
+Nothing is downloaded: Playwright launches the system Chromium at /usr/bin/chromium (``playwright install``
+is never run). Every page a test visits can be photographed into ``artifacts/screenshots/`` and checked
+with axe-core (``axe-playwright-python``), whose report names each rule, the elements and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+# A common Android phone: the screen 奶奶 holds.
+PHONE_VIEWPORT = {"width": 412, "height": 915}
+STEP_TIMEOUT_MS = 10_000
+
+# The rules axe runs by default (WCAG 2.0-2.2 A/AA and best practices), plus the AAA contrast rule:
+# the design asks for at least 7:1 text contrast, for elder eyes.
+AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"color-contrast-enhanced": {"enabled": True}}}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium per test module."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The browser tests need Debian's Chromium at {CHROMIUM}, and it is not there. "
+            "Install it with `sudo apt-get install chromium` (or `make system-deps`); "
+            "never `playwright install`.",
+            pytrace=False,
+        )
+    # Playwright's sync API runs an asyncio event loop in this (the test) thread for as long as it is
+    # started. Django sees that running loop and refuses ORM calls from the thread with
+    # SynchronousOnlyOperation, although the calls are plain synchronous ones made between browser
+    # steps (creating 奶奶, reading her SMS, flushing the database). Allow them while the browser runs,
+    # and put the setting back afterwards so the rest of the suite keeps Django's guard.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser_context(chromium: Browser, live_server) -> Iterator[BrowserContext]:
+    """A fresh phone-sized browser with no cookies: a first visit, in Chinese."""
+    context = chromium.new_context(
+        base_url=live_server.url, viewport=PHONE_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
+        device_scale_factor=1, has_touch=True,
+    )
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext) -> Page:
+    page = browser_context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if "Content Security Policy"
+            in msg.text else None)
+    page.csp_problems = problems  # type: ignore[attr-defined]
+    return page
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+def axe_report(violations: list[dict]) -> str:
+    """Each violation as rule id, impact, what to do, and the elements that break it."""
+    lines: list[str] = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']} <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = re.sub(r"\s+", " ", node.get("failureSummary") or "").strip()
+            lines.append(f"    at {target}: {summary}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Journey:
+    """What one person did in the browser: the screens she acted on, photographed and checked by axe."""
+
+    page: Page
+    axe: Axe
+    folder: Path
+    prefix: str = ""
+    shots: list[Path] = field(default_factory=list)
+    acted_on: list[str] = field(default_factory=list)
+    checked: dict[str, list[dict]] = field(default_factory=dict)
+
+    def screen(self, name: str) -> Path:
+        """Photograph the whole page and run axe on it; violations are kept for one clear failure later."""
+        self.page.wait_for_load_state("load")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{len(self.shots) + 1 + (10 if self.prefix else 0):02d}-{self.prefix}{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        self.shots.append(path)
+        results = self.axe.run(self.page, options=AXE_OPTIONS)
+        self.checked[f"{name} ({self.page.url})"] = results.response["violations"]
+        return path
+
+    def act(self) -> None:
+        """Note that she had to type or tap on the screen now showing."""
+        path = re.sub(r"^[a-z]+://[^/]+", "", self.page.url).split("?")[0]
+        if path not in self.acted_on:
+            self.acted_on.append(path)
+
+    def assert_accessible(self) -> None:
+        broken = {name: found for name, found in self.checked.items() if found}
+        report = "\n".join(f"{name}:\n{axe_report(found)}" for name, found in broken.items())
+        assert not broken, f"axe-core found accessibility violations:\n{report}"
