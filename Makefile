@@ -38,7 +38,7 @@ system-deps:
 	fi
 
 messages: $(STAMP) system-deps
-	@$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	@if [ -d locale ]; then $(BIN)/python manage.py compilemessages --ignore=.venv -v0; fi
 
 run: $(STAMP) system-deps messages
 	$(BIN)/python manage.py migrate --noinput -v0

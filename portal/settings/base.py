@@ -104,6 +104,16 @@ else:
         }
     }
 
+def _next_redis_db(url: str) -> str:
+    """redis://host:6379/0 -> redis://host:6379/1 (the database after the one the broker uses)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    db = parts.path.strip("/")
+    number = int(db) + 1 if db.isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://")
@@ -113,7 +123,9 @@ if REDIS_URL:
             "CONFIG": {"hosts": env_list("CHANNEL_REDIS_HOSTS", [REDIS_URL]), "capacity": 1500, "expiry": 30},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache gets its own Redis database: clearing it must never touch Celery's queues or channel groups.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env_str("CACHE_REDIS_URL", _next_redis_db(REDIS_URL))}}
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:

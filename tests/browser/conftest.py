@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +90,16 @@ def page(browser_context: BrowserContext) -> Page:
 @pytest.fixture(scope="session")
 def axe() -> Axe:
     return Axe()
+
+
+@pytest.fixture
+def journey(page: Page, axe: Axe) -> Callable[..., Journey]:
+    """Start a journey through the portal; screenshots go to artifacts/screenshots/<folder>/."""
+
+    def start(folder: str, *, prefix: str = "") -> Journey:
+        return Journey(page=page, axe=axe, folder=SCREENSHOTS / folder, prefix=prefix)
+
+    return start
 
 
 def axe_report(violations: list[dict]) -> str:
