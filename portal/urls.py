@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from portal import views
 from portal.api import api
@@ -13,6 +14,7 @@ urlpatterns = [
     path("account/record/", include("audit.urls")),
     path("account/enrollment/", include("insurance.urls")),
     path("records/", include("settlement.urls")),
+    path("counter/", include("settlement.counter_urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -23,5 +25,5 @@ urlpatterns = [
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"
 
-admin.site.site_header = "医保通 管理"
+admin.site.site_header = gettext_lazy("医保通 管理")
 _ = settings

@@ -106,10 +106,19 @@ class CounterStatusConsumer(_StatusConsumer):
 
         if user.role != Role.OPERATOR or user.institution_id is None or not _otp_verified(self.scope, user):
             return None, None
+        self.operator_id = user.pk
         latest = (Settlement.objects.filter(institution_id=user.institution_id, operator=user,
                                             created_at__gte=timezone.now() - RECENT)
                   .values_list("pk", flat=True).first())
         return [institution_group(user.institution_id)], latest
+
+    async def settlement_update(self, event: dict) -> None:
+        # One institution, many counters: each shows its own operator's settlements (and those that
+        # came in through the API with no operator), not the patient at the next window.
+        operator_id = event.get("operator_id")
+        if operator_id is not None and operator_id != getattr(self, "operator_id", None):
+            return
+        await super().settlement_update(event)
 
 
 def _otp_verified(scope, user) -> bool:

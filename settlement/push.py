@@ -54,6 +54,7 @@ def push_settlement(settlement_id: int) -> None:
         try:
             async_to_sync(layer.group_send)(group, {
                 "type": "settlement.update", "settlement_id": settlement.pk, "status": settlement.status,
+                "operator_id": settlement.operator_id,
                 "html": rendered(settlement, template), "sent_at": _now(),
             })
         except Exception:  # Redis away: log and carry on; the state is in the database

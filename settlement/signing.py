@@ -39,7 +39,8 @@ def authenticate_institution(request: HttpRequest) -> Institution:
     if not key_id or not timestamp or not signature:
         raise ApiError(401, "unsigned_request",
                        "请求没有签名。请带上 X-Institution、X-Timestamp 和 X-Signature 三个请求头。")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    # isdigit() alone lets "²" or "١٢٣" through, and int() then fails on the first: ASCII digits only.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise ApiError(401, "bad_timestamp", "X-Timestamp 应该是以秒计的 Unix 时间。")
     if abs(int(time.time()) - int(timestamp)) > settings.API_CLOCK_SKEW_SECONDS:
         raise ApiError(401, "stale_request", "请求时间和服务器相差超过5分钟。请校准收费电脑的时间后重试。")
@@ -47,7 +48,9 @@ def authenticate_institution(request: HttpRequest) -> Institution:
     # Compute a signature even for an unknown key id, so timing does not tell which ids exist.
     secret = institution.api_secret if institution else "unknown-institution"
     expected = signature_for(secret, request.method or "GET", request.path, timestamp, request.body)
-    if institution is None or not hmac.compare_digest(expected, signature.lower()):
+    # compare_digest refuses non-ASCII str (a header may hold any Latin-1 byte): compare bytes instead.
+    given = signature.lower().encode("utf-8", "surrogateescape")
+    if institution is None or not hmac.compare_digest(expected.encode(), given):
         raise ApiError(401, "bad_signature", "请求签名不对。请检查机构密钥和签名方法。")
     if not institution.is_active:
         raise ApiError(403, "institution_disabled", "这个机构的接口权限已停用，请联系医保局。")

@@ -12,6 +12,7 @@ import binascii
 import datetime as dt
 import hashlib
 import os
+import re
 import struct
 import time
 import uuid
@@ -29,6 +30,8 @@ _HEADER = struct.Struct(">B4s16sQ12s")
 SIGNED_LEN = _HEADER.size
 TOKEN_LEN = SIGNED_LEN + 64
 CLOCK_SKEW_SECONDS = 5
+# Exactly the base64url alphabet, no padding: a token has one spelling, so no character can be changed.
+_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class CodeTokenError(Exception):
@@ -106,7 +109,7 @@ def verify_code_token(
     text = (token or "").strip()
     if not text:
         raise CodeTokenError("code_missing", _("没有收到医保码，请重新扫码。"))
-    if len(text) > 400:
+    if len(text) > 400 or not _TOKEN_TEXT.fullmatch(text):
         raise CodeTokenError("code_malformed", _("这不是医保码，请扫医保通里的二维码。"))
     try:
         raw = _b64d(text)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -77,13 +77,22 @@ def browser_context(chromium: Browser, live_server) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def page(browser_context: BrowserContext) -> Page:
+def page_problems(browser_context: BrowserContext) -> list[str]:
+    """What went wrong in the browser: anything the strict Content Security Policy blocked, and script errors."""
+    blocked: list[str] = []
+
+    def listen(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    browser_context.on("console", listen)
+    return blocked
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext, page_problems: list[str]) -> Page:
     page = browser_context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if "Content Security Policy"
-            in msg.text else None)
-    page.csp_problems = problems  # type: ignore[attr-defined]
+    page.on("pageerror", lambda error: page_problems.append(f"script error on {page.url}: {error}"))
     return page
 
 
@@ -94,10 +103,10 @@ def axe() -> Axe:
 
 @pytest.fixture
 def journey(page: Page, axe: Axe) -> Callable[..., Journey]:
-    """Start a journey through the portal; screenshots go to artifacts/screenshots/<folder>/."""
+    """Start a journey through the portal; screenshots go to artifacts/screenshots/<folder>/NN-<prefix><name>.png."""
 
-    def start(folder: str, *, prefix: str = "") -> Journey:
-        return Journey(page=page, axe=axe, folder=SCREENSHOTS / folder, prefix=prefix)
+    def start(folder: str, *, prefix: str = "", number_from: int = 1) -> Journey:
+        return Journey(page=page, axe=axe, folder=SCREENSHOTS / folder, prefix=prefix, number_from=number_from)
 
     return start
 
@@ -122,6 +131,7 @@ class Journey:
     axe: Axe
     folder: Path
     prefix: str = ""
+    number_from: int = 1
     shots: list[Path] = field(default_factory=list)
     acted_on: list[str] = field(default_factory=list)
     checked: dict[str, list[dict]] = field(default_factory=dict)
@@ -130,7 +140,7 @@ class Journey:
         """Photograph the whole page and run axe on it; violations are kept for one clear failure later."""
         self.page.wait_for_load_state("load")
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{len(self.shots) + 1 + (10 if self.prefix else 0):02d}-{self.prefix}{name}.png"
+        path = self.folder / f"{self.number_from + len(self.shots):02d}-{self.prefix}{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
         results = self.axe.run(self.page, options=AXE_OPTIONS)
@@ -146,4 +156,5 @@ class Journey:
     def assert_accessible(self) -> None:
         broken = {name: found for name, found in self.checked.items() if found}
         report = "\n".join(f"{name}:\n{axe_report(found)}" for name, found in broken.items())
-        assert not broken, f"axe-core found accessibility violations:\n{report}"
+        if broken:
+            pytest.fail(f"axe-core found accessibility violations:\n{report}", pytrace=False)

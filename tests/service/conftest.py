@@ -7,13 +7,10 @@ tests are skipped with the same message. ``make test`` (``-m "not service"``) ne
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,18 +18,20 @@ import pytest
 
 from service.service_processes import (
     REPO,
-    STARTUP_SECONDS,
-    VENV_BIN,
     ServiceProcess,
+    redis_database,
     settings_fingerprint,
-    spawn,
     start_asgi_server,
+    start_celery_worker,
     subprocess_env,
     subprocess_settings_fingerprint,
     url_of_the_test_database,
 )
 
 SERVICE_DIR = Path(__file__).resolve().parent
+# REDIS_URL's database holds the broker and the channel layer, the next one the cache (settings/base.py);
+# this one is the broker of tests that must keep their task away from the session's worker.
+PRIVATE_BROKER_DB = 5
 
 
 def _strict() -> bool:
@@ -197,26 +196,39 @@ def start_server(service_env: dict[str, str], service_logs: Path) -> Iterator[Ca
 @pytest.fixture(scope="session")
 def celery_worker(service_env: dict[str, str], service_logs: Path) -> Iterator[ServiceProcess]:
     """A real `celery worker` on Redis, answering a ping before any test uses it."""
-    from portal.celery import app
-
-    nodename = f"service-tests-{os.getpid()}@{socket.gethostname()}"
-    worker = spawn("celery-worker", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info",
-                                      "--pool=solo", "--concurrency=1", "-n", nodename, "--without-gossip",
-                                      "--without-mingle"], service_env, service_logs)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    ready = False
-    while time.monotonic() < deadline:
-        if worker.process.poll() is not None:
-            pytest.fail(f"The Celery worker exited with {worker.process.returncode} while starting.\n"
-                        + worker.describe(), pytrace=False)
-        with contextlib.suppress(Exception):
-            if app.control.ping(destination=[nodename], timeout=1.0):
-                ready = True
-                break
-        time.sleep(0.3)
-    if not ready:
-        worker.stop()
-        pytest.fail(f"The Celery worker did not answer a ping within {STARTUP_SECONDS}s.\n" + worker.describe(),
-                    pytrace=False)
+    worker = start_celery_worker("celery-worker", service_env, service_logs)
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def start_worker(service_env: dict[str, str], service_logs: Path) -> Iterator[Callable[..., ServiceProcess]]:
+    """Start another Celery worker with some variables changed; stopped (if still alive) after the test."""
+    started: list[ServiceProcess] = []
+
+    def start(name: str, **overrides: str) -> ServiceProcess:
+        worker = start_celery_worker(name, {**service_env, **overrides}, service_logs)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def private_broker(services: dict[str, str]) -> Iterator[str]:
+    """A Redis database that only this test's server and workers use as their Celery broker.
+
+    The session's `celery_worker` listens on the usual broker: a test that kills its own worker, or
+    gives it a broken channel layer, must not have that healthy worker take the task instead. The
+    database is emptied before and after, so no message from an earlier run is redelivered.
+    """
+    import redis
+
+    url = redis_database(services["redis_url"], PRIVATE_BROKER_DB)
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()

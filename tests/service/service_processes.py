@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -10,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -39,6 +40,7 @@ class ServiceProcess:
     process: subprocess.Popen
     log_path: Path
     url: str = ""
+    nodename: str = ""  # a Celery worker's name, for pings
 
     def log(self, tail: int = 6000) -> str:
         try:
@@ -49,6 +51,12 @@ class ServiceProcess:
 
     def describe(self) -> str:
         return f"--- {self.name} output (last lines) ---\n{self.log()}"
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a pulled plug would: no shutdown code runs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -125,6 +133,53 @@ def start_asgi_server(name: str, env: dict[str, str], log_dir: Path) -> ServiceP
     pytest.fail(f"The ASGI server {name} did not answer /healthz within {STARTUP_SECONDS}s.\n" + server.describe(),
                 pytrace=False)
 
+
+_worker_serial = itertools.count(1)
+
+
+def redis_database(url: str, number: int) -> str:
+    """The same Redis server, another database: redis://host:6379/0 -> redis://host:6379/<number>."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def broker_url_of(env: dict[str, str]) -> str:
+    """The broker a process started with this environment uses (portal/settings/base.py's rule)."""
+    return env.get("CELERY_BROKER_URL") or env["REDIS_URL"]
+
+
+def worker_answers_ping(broker_url: str, nodename: str, timeout: float = 1.0) -> bool:
+    """Ask one worker, by name, over its own broker (which may not be this process's broker)."""
+    from celery import Celery
+
+    probe = Celery("service-probe", broker=broker_url, set_as_current=False)
+    try:
+        return bool(probe.control.ping(destination=[nodename], timeout=timeout))
+    finally:
+        probe.close()
+
+
+def start_celery_worker(name: str, env: dict[str, str], log_dir: Path) -> ServiceProcess:
+    """A real `celery worker` (solo pool) on the broker of `env`, answering a ping before it is returned."""
+    nodename = f"{name}-{os.getpid()}-{next(_worker_serial)}@{socket.gethostname()}"
+    worker = spawn(name, [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", "--pool=solo",
+                          "--concurrency=1", "-n", nodename, "--without-gossip", "--without-mingle"], env, log_dir)
+    worker.nodename = nodename
+    broker_url = broker_url_of(env)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            pytest.fail(f"The Celery worker {name} exited with {worker.process.returncode} while starting.\n"
+                        + worker.describe(), pytrace=False)
+        try:
+            if worker_answers_ping(broker_url, nodename):
+                return worker
+        except Exception:  # the broker connection is being set up; ask again
+            pass
+        time.sleep(0.3)
+    worker.stop()
+    pytest.fail(f"The Celery worker {name} did not answer a ping within {STARTUP_SECONDS}s.\n" + worker.describe(),
+                pytrace=False)
 
 
 

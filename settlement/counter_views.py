@@ -1,0 +1,219 @@
+"""The counter thin client: an operator (password + TOTP) scans the code, enters the bill, submits and
+watches the status live. Offline captures come back through `/counter/batch`, idempotent per client_id.
+
+Every view needs a signed-in operator of an institution whose session passed the TOTP step; anyone
+else is sent to the worker sign-in (GET) or refused with 403 (POST).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from pydantic import ValidationError
+
+from accounts.models import Role
+from insurance.policy import ItemCategory, VisitType
+from settlement.actions import MAX_ITEMS, ItemIn, SettlementError, submit_settlement
+from settlement.api import MAX_BATCH, BatchItemIn, upload_one
+from settlement.catalogue import CATALOGUE, lookup
+from settlement.models import Settlement
+from settlement.texts import headline, spoken
+
+FORM_ROWS = 5
+ROW_FIELDS = ("code", "name", "category", "quantity", "unit_price")
+_ROW_KEY = re.compile(r"^item-(\d{1,3})-(code|name|category|quantity|unit_price)$")
+# Errors about the bill: the code the operator scanned is still good, so the form keeps it.
+BILL_ERRORS = {"empty_bill", "too_many_items", "unknown_category", "bad_quantity", "bad_price", "bad_item",
+               "bill_too_large", "bad_visit_type"}
+
+
+def is_counter_operator(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(
+        user.is_authenticated
+        and user.role == Role.OPERATOR
+        and user.institution_id is not None
+        and user.is_verified()
+    )
+
+
+def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, an operator, of an institution, and verified by TOTP in this session."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if is_counter_operator(request):
+            return view(request, *args, **kwargs)
+        if request.method == "POST":
+            message = _("只有完成动态口令验证的收费员才能结算。请重新登录。")
+            if request.content_type == "application/json":
+                return JsonResponse({"error": "forbidden", "message": message}, status=403)
+            return HttpResponseForbidden(message, content_type="text/plain; charset=utf-8")
+        return redirect_to_login(request.get_full_path(), reverse("accounts:worker_login"))
+
+    return wrapper
+
+
+@dataclass
+class Row:
+    code: str = ""
+    name: str = ""
+    category: str = ""
+    quantity: str = ""
+    unit_price: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not any((self.code, self.name, self.quantity, self.unit_price))
+
+
+def rows_from(data) -> list[Row]:
+    """The item rows as typed, in row order (the page may have added rows beyond the first five)."""
+    indices = sorted({int(m.group(1)) for key in data if (m := _ROW_KEY.match(key))})
+    return [Row(**{f: str(data.get(f"item-{i}-{f}", "")).strip() for f in ROW_FIELDS})
+            for i in indices[: MAX_ITEMS + 1]]
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", "").replace("，", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def items_from(rows: list[Row]) -> list[ItemIn]:
+    """Rows to bill items. A catalogue code alone fills in the name, category and price; an empty
+    quantity means one. The numbers' limits are checked by `validate_bill` with the bill's other rules."""
+    items = []
+    for n, row in enumerate((r for r in rows if not r.blank), start=1):
+        known = lookup(row.code)
+        name = row.name or (known.name if known else "")
+        category = (row.category or (known.category if known else "")).upper()
+        quantity = _decimal(row.quantity or "1")
+        if quantity is None:
+            raise SettlementError(422, "bad_quantity", _("第%(n)s项的数量不对：请填一个大于0的数字。") % {"n": n})
+        price = _decimal(row.unit_price) if row.unit_price else (known.unit_price if known else None)
+        if price is None:
+            raise SettlementError(422, "bad_price", _("第%(n)s项的单价不对：请填一个大于0的金额（元）。") % {"n": n})
+        items.append(ItemIn(known.code if known else row.code, name, category, quantity, price))
+    return items
+
+
+def _page_context(request: HttpRequest, *, rows: list[Row] | None = None, code: str = "",
+                  visit_type: str = VisitType.OUTPATIENT) -> dict:
+    rows = list(rows or [])
+    rows += [Row() for _ in range(max(0, FORM_ROWS - len(rows)))]
+    return {
+        "institution": request.user.institution,
+        "rows": rows,
+        "code": code,
+        "visit_type": visit_type,
+        "visit_types": VisitType.choices,
+        "categories": ItemCategory.choices,
+        "catalogue": [(item, ItemCategory(item.category).label) for item in CATALOGUE],
+        "max_items": MAX_ITEMS,
+    }
+
+
+@never_cache
+@operator_required
+@require_http_methods(["GET", "POST"])
+def counter(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "settlement/counter.html", _page_context(request))
+
+    code = request.POST.get("code", "").strip()
+    visit_type = request.POST.get("visit_type", "")
+    rows = rows_from(request.POST)
+    try:
+        if visit_type not in VisitType.values:
+            raise SettlementError(422, "bad_visit_type", _("请选择就诊类型：门诊、住院或药店购药。"))
+        settlement = submit_settlement(institution=request.user.institution, code=code, visit_type=visit_type,
+                                       items=items_from(rows), operator=request.user)
+    except SettlementError as exc:
+        return _refused(request, exc, rows=rows, code=code if exc.error in BILL_ERRORS else "",
+                        visit_type=visit_type)
+    settlement = Settlement.objects.select_related("person", "institution").get(pk=settlement.pk)
+    status_html = render_to_string("settlement/_counter_status.html", {
+        "s": settlement, "headline": headline(settlement), "spoken": spoken(settlement)}, request=request)
+    if request.htmx:
+        response = render(request, "settlement/counter_result.html", {"status_html": status_html, "error": ""})
+        response["X-Counter-Outcome"] = "accepted"
+        return response
+    return render(request, "settlement/counter.html", {
+        **_page_context(request, visit_type=visit_type), "status_html": status_html})
+
+
+def _refused(request: HttpRequest, exc: SettlementError, *, rows: list[Row], code: str,
+             visit_type: str) -> HttpResponse:
+    if request.htmx:  # htmx only swaps 2xx answers; the message goes into #counter-message
+        response = render(request, "settlement/counter_result.html", {"status_html": "", "error": exc.message})
+        response["X-Counter-Outcome"] = "refused"
+        return response
+    context = _page_context(request, rows=[r for r in rows if not r.blank], code=code,
+                            visit_type=visit_type if visit_type in VisitType.values else VisitType.OUTPATIENT)
+    return render(request, "settlement/counter.html", {**context, "error": exc.message}, status=422)
+
+
+def _json_error(status: int, error: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": error, "message": message}, status=status)
+
+
+@never_cache
+@require_POST
+@operator_required
+def batch(request: HttpRequest) -> JsonResponse:
+    """Offline captures, uploaded when the network is back. The same shape as the API's batch; each
+    item is settled at most once per client_id, and each gets its own answer."""
+    try:
+        data = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(400, "bad_json", _("上传的内容不是有效的 JSON。"))
+    entries = data.get("settlements") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return _json_error(422, "bad_batch", _("上传内容里缺少结算列表（settlements）。"))
+    if not entries:
+        return _json_error(422, "empty_batch", _("批量上传里没有结算。"))
+    if len(entries) > MAX_BATCH:
+        return _json_error(413, "batch_too_large", _("一次最多上传%(n)s笔，请分几次上传。") % {"n": MAX_BATCH})
+    institution = request.user.institution
+    results = []
+    for entry in entries:
+        try:
+            item = BatchItemIn.model_validate(entry)
+        except ValidationError:
+            client_id = entry.get("client_id") if isinstance(entry, dict) else None
+            results.append({"client_id": str(client_id or "")[:64], "ok": False, "error": "bad_item",
+                            "message": _("这笔离线结算的内容不完整或格式不对，没有上传。请让病人到人工窗口办理。")})
+            continue
+        results.append(_described(upload_one(institution, item, request.user)))
+    accepted = sum(1 for r in results if r["ok"])
+    return JsonResponse({"accepted": accepted, "rejected": len(results) - accepted, "results": results})
+
+
+def _described(result: dict) -> dict:
+    """Add what the counter shows for an uploaded settlement: who, how much, and its state now."""
+    if not result["ok"]:
+        return result
+    settlement = Settlement.objects.select_related("person").filter(public_id=result["id"]).first()
+    if settlement is not None:
+        result.update({
+            "status": settlement.status, "status_label": headline(settlement),
+            "masked_name": settlement.person.masked_name, "total": f"{settlement.total:.2f}",
+            "self_pay": None if settlement.self_pay is None else f"{settlement.self_pay:.2f}",
+        })
+    return result

@@ -1,0 +1,397 @@
+// The counter thin client: item rows and the catalogue, and working through a network outage.
+//
+// Online, htmx posts the form and swaps #counter-status. Offline (navigator.onLine is false, or the
+// post cannot reach the server), the code is checked here with the cached Ed25519 public keys from
+// /api/v1/keys (WebCrypto), the settlement is queued in localStorage with its own client_id, and the
+// queue is uploaded to /counter/batch when the network is back (and on every page load). The server
+// settles each client_id at most once, so uploading the same queue twice never pays twice.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("counter");
+  if (!root) return;
+  var form = document.getElementById("counter-form");
+  var codeInput = document.getElementById("counter-code");
+  var rowsBody = document.getElementById("counter-rows");
+  var catalogue = document.getElementById("counter-catalogue");
+  var addButton = document.getElementById("counter-add-row");
+  var messageOut = document.getElementById("counter-message");
+  var queueOut = document.getElementById("counter-queue");
+  var networkOut = document.getElementById("counter-network");
+  var uploadsOut = document.getElementById("counter-uploads");
+
+  var QUEUE_KEY = "yibaotong.counter.queue." + (root.getAttribute("data-institution") || "");
+  var KEYS_KEY = "yibaotong.counter.keys";
+  var BATCH_SIZE = 100;
+  var MAX_ROWS = parseInt(root.getAttribute("data-max-items") || "200", 10);
+  var TOKEN_LENGTH = 105;
+  var SIGNED_LENGTH = 41;
+  var TTL_SECONDS = 60;
+  var CLOCK_SKEW_SECONDS = 5;
+  var COLUMN = { code: "code", name: "name", category: "category", quantity: "quantity", unit_price: "price" };
+  var uploading = false;
+
+  function text(name, values) {
+    var out = root.getAttribute("data-text-" + name) || "";
+    Object.keys(values || {}).forEach(function (key) {
+      out = out.split("{" + key + "}").join(String(values[key]));
+    });
+    return out;
+  }
+
+  function show(kind, message) {
+    messageOut.textContent = "";
+    if (!message) return;
+    var p = document.createElement("p");
+    p.className = "alert " + (kind === "error" ? "alert-error" : "alert-ok");
+    p.setAttribute("role", kind === "error" ? "alert" : "status");
+    p.setAttribute("data-testid", kind === "error" ? "counter-error" : "counter-accepted");
+    p.textContent = message;
+    messageOut.appendChild(p);
+  }
+
+  // --- storage ---------------------------------------------------------------------------------
+
+  function readJson(key, fallback) {
+    try {
+      var raw = window.localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function loadQueue() {
+    var queue = readJson(QUEUE_KEY, []);
+    return Array.isArray(queue) ? queue : [];
+  }
+
+  function saveQueue(queue) {
+    window.localStorage.setItem(QUEUE_KEY, JSON.stringify(queue));
+    renderQueue();
+  }
+
+  function renderQueue() {
+    queueOut.textContent = text("pending", { n: loadQueue().length });
+  }
+
+  function renderNetwork() {
+    networkOut.textContent = navigator.onLine === false ? text("offline") : text("online");
+  }
+
+  function refreshKeys() {
+    if (navigator.onLine === false) return;
+    fetch(root.getAttribute("data-keys-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (body && Array.isArray(body.keys) && body.keys.length) {
+          window.localStorage.setItem(KEYS_KEY, JSON.stringify({ fetched_at: Date.now(), keys: body.keys }));
+        }
+      })
+      .catch(function () { /* offline: keep the keys we have */ });
+  }
+
+  // --- the code, checked with no network -----------------------------------------------------------
+
+  function CodeProblem(name) { this.name = name; }
+
+  function bytesOf(base64url) {
+    var b64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) b64 += "=";
+    var binary = window.atob(b64);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  function hex(bytes) {
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // The token's fields, without checking the signature (see vouchers/codes.py for the layout).
+  function parseToken(token) {
+    if (!token || token.length > 400 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new CodeProblem("malformed");
+    var bytes;
+    try {
+      bytes = bytesOf(token);
+    } catch (e) {
+      throw new CodeProblem("malformed");
+    }
+    if (bytes.length !== TOKEN_LENGTH || bytes[0] !== 1) throw new CodeProblem("malformed");
+    var view = new DataView(bytes.buffer);
+    return {
+      bytes: bytes,
+      kid: hex(bytes.slice(1, 5)),
+      issuedAt: Number(view.getBigUint64(21, false)),
+      nonce: hex(bytes.slice(29, SIGNED_LENGTH)),
+    };
+  }
+
+  function verifyOffline(token) {
+    var claims;
+    try {
+      claims = parseToken(token);
+    } catch (problem) {
+      return Promise.reject(problem);
+    }
+    var cached = readJson(KEYS_KEY, null);
+    var keys = cached && Array.isArray(cached.keys) ? cached.keys : [];
+    if (!keys.length) return Promise.reject(new CodeProblem("no-keys"));
+    var key = keys.filter(function (k) { return k.kid === claims.kid; })[0];
+    if (!key) return Promise.reject(new CodeProblem("forged"));
+    if (!window.crypto || !window.crypto.subtle) return Promise.reject(new CodeProblem("no-crypto"));
+    return window.crypto.subtle
+      .importKey("raw", bytesOf(key.public_key), { name: "Ed25519" }, false, ["verify"])
+      .catch(function () { throw new CodeProblem("no-crypto"); })
+      .then(function (publicKey) {
+        return window.crypto.subtle.verify(
+          { name: "Ed25519" }, publicKey, claims.bytes.slice(SIGNED_LENGTH), claims.bytes.slice(0, SIGNED_LENGTH));
+      })
+      .then(function (valid) {
+        if (!valid) throw new CodeProblem("forged");
+        var now = Math.floor(Date.now() / 1000);
+        if (claims.issuedAt > now + CLOCK_SKEW_SECONDS) throw new CodeProblem("clock");
+        if (now - claims.issuedAt > TTL_SECONDS) throw new CodeProblem("expired");
+        var queued = loadQueue().some(function (entry) {
+          try { return parseToken(entry.code).nonce === claims.nonce; } catch (e) { return false; }
+        });
+        if (queued) throw new CodeProblem("used");
+        return claims;
+      });
+  }
+
+  // --- the bill ----------------------------------------------------------------------------------
+
+  function catalogueItem(code) {
+    if (!catalogue || !code) return null;
+    var wanted = code.trim().toUpperCase();
+    for (var i = 0; i < catalogue.options.length; i++) {
+      var option = catalogue.options[i];
+      if (option.value && option.value === wanted) {
+        return {
+          code: option.value, name: option.getAttribute("data-name"),
+          category: option.getAttribute("data-category"), unit_price: option.getAttribute("data-price"),
+        };
+      }
+    }
+    return null;
+  }
+
+  function fieldOf(row, name) { return row.querySelector('[data-field="' + name + '"]'); }
+
+  function valueOf(row, name) {
+    var field = fieldOf(row, name);
+    return field ? field.value.trim() : "";
+  }
+
+  function isBlank(row) {
+    return !["code", "name", "quantity", "unit_price"].some(function (name) { return valueOf(row, name); });
+  }
+
+  function positive(textValue, places) {
+    var pattern = places === 2 ? /^\d+(\.\d{1,2})?$/ : /^\d+(\.\d{1,3})?$/;
+    return pattern.test(textValue) && parseFloat(textValue) > 0;
+  }
+
+  // The filled rows as bill items, or the number of the first row that is not right.
+  function collectItems() {
+    var items = [];
+    var rows = rowsBody.querySelectorAll("tr[data-row]");
+    for (var i = 0; i < rows.length; i++) {
+      if (isBlank(rows[i])) continue;
+      var n = items.length + 1;
+      var known = catalogueItem(valueOf(rows[i], "code"));
+      var item = {
+        code: known ? known.code : valueOf(rows[i], "code"),
+        name: valueOf(rows[i], "name") || (known ? known.name : ""),
+        category: (valueOf(rows[i], "category") || (known ? known.category : "")).toUpperCase(),
+        quantity: valueOf(rows[i], "quantity") || "1",
+        unit_price: valueOf(rows[i], "unit_price") || (known ? known.unit_price : ""),
+      };
+      var good = item.code && item.name && ["A", "B", "C"].indexOf(item.category) >= 0 &&
+        positive(item.quantity, 3) && positive(item.unit_price, 2);
+      if (!good) return { items: items, badRow: n };
+      items.push(item);
+    }
+    return { items: items, badRow: 0 };
+  }
+
+  function addRow() {
+    var rows = rowsBody.querySelectorAll("tr[data-row]");
+    if (rows.length >= MAX_ROWS) return null;
+    var next = 0;
+    rows.forEach(function (row) { next = Math.max(next, parseInt(row.getAttribute("data-row"), 10) + 1); });
+    var clone = rows[rows.length - 1].cloneNode(true);
+    clone.setAttribute("data-row", String(next));
+    var header = clone.querySelector("th");
+    header.id = "counter-row-" + next;
+    header.textContent = text("row", { n: rows.length + 1 });
+    clone.querySelectorAll("[data-field]").forEach(function (field) {
+      var name = field.getAttribute("data-field");
+      field.name = "item-" + next + "-" + name;
+      field.setAttribute("aria-labelledby", "counter-row-" + next + " counter-col-" + COLUMN[name]);
+      field.value = "";
+    });
+    rowsBody.appendChild(clone);
+    return clone;
+  }
+
+  function firstBlankRow() {
+    var rows = rowsBody.querySelectorAll("tr[data-row]");
+    for (var i = 0; i < rows.length; i++) if (isBlank(rows[i])) return rows[i];
+    return addRow();
+  }
+
+  function pickFromCatalogue() {
+    var item = catalogueItem(catalogue.value);
+    catalogue.value = "";
+    if (!item) return;
+    var row = firstBlankRow();
+    if (!row) return;
+    fieldOf(row, "code").value = item.code;
+    fieldOf(row, "name").value = item.name;
+    fieldOf(row, "category").value = item.category;
+    fieldOf(row, "quantity").value = "1";
+    fieldOf(row, "unit_price").value = item.unit_price;
+    fieldOf(row, "quantity").focus();
+    fieldOf(row, "quantity").select();
+  }
+
+  function clearForm() {
+    rowsBody.querySelectorAll("[data-field]").forEach(function (field) { field.value = ""; });
+    codeInput.value = "";
+    codeInput.focus();
+  }
+
+  function rescan() {
+    codeInput.focus();
+    codeInput.select();
+  }
+
+  // --- offline capture and upload ----------------------------------------------------------------
+
+  function captureOffline() {
+    var token = codeInput.value.trim();
+    var bill = collectItems();
+    if (bill.badRow) return show("error", text("bad-row", { n: bill.badRow }));
+    if (!bill.items.length) return show("error", text("empty-bill"));
+    verifyOffline(token).then(function () {
+      var queue = loadQueue();
+      queue.push({
+        client_id: window.crypto.randomUUID(),
+        captured_at: new Date().toISOString(),
+        code: token,
+        visit_type: form.elements.visit_type.value,
+        items: bill.items,
+      });
+      saveQueue(queue);
+      show("ok", text("saved"));
+      clearForm();
+    }, function (problem) {
+      show("error", text(problem instanceof CodeProblem ? problem.name : "no-crypto"));
+      rescan();
+    });
+  }
+
+  function describe(result) {
+    if (result.ok) {
+      return text("uploaded", {
+        name: result.masked_name || "", status: result.status_label || result.status || "", total: result.total || "",
+      });
+    }
+    return text("upload-refused", { message: result.message || result.error || "" });
+  }
+
+  function upload() {
+    if (uploading || navigator.onLine === false) return;
+    var chunk = loadQueue().slice(0, BATCH_SIZE);
+    if (!chunk.length) return;
+    uploading = true;
+    queueOut.textContent = text("uploading", { n: chunk.length });
+    fetch(root.getAttribute("data-batch-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json", Accept: "application/json",
+        "X-CSRFToken": root.getAttribute("data-csrf-token"),
+      },
+      body: JSON.stringify({ settlements: chunk }),
+    })
+      .then(function (response) {
+        if (response.status !== 200) throw new Error("upload answered " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        // Every answer is final: settled (or already settled under this client_id), or refused for
+        // a reason an upload again would not change. Those leave the queue; nothing else does.
+        var answered = {};
+        (body.results || []).forEach(function (result) {
+          answered[result.client_id] = true;
+          var li = document.createElement("li");
+          li.className = result.ok ? "counter-upload-ok" : "counter-upload-refused";
+          li.setAttribute("data-ok", result.ok ? "true" : "false");
+          li.textContent = describe(result);
+          uploadsOut.insertBefore(li, uploadsOut.firstChild);
+        });
+        saveQueue(loadQueue().filter(function (entry) { return !answered[entry.client_id]; }));
+        uploading = false;
+        if (Object.keys(answered).length && loadQueue().length) upload();
+      })
+      .catch(function () {
+        uploading = false;
+        renderQueue();
+        var li = document.createElement("li");
+        li.className = "counter-upload-later";
+        li.textContent = text("upload-later");
+        uploadsOut.insertBefore(li, uploadsOut.firstChild);
+      });
+  }
+
+  // --- wiring ------------------------------------------------------------------------------------
+
+  document.querySelectorAll("[data-js-only]").forEach(function (element) { element.hidden = false; });
+  if (catalogue) catalogue.addEventListener("change", pickFromCatalogue);
+  if (addButton) {
+    addButton.addEventListener("click", function () {
+      var row = addRow();
+      if (row) fieldOf(row, "code").focus();
+    });
+  }
+
+  // A USB scanner types the code and Enter. With no items yet, Enter moves on to the items instead.
+  codeInput.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || collectItems().items.length) return;
+    event.preventDefault();
+    show("ok", text("scan-first"));
+    var row = rowsBody.querySelector("tr[data-row]");
+    if (row) fieldOf(row, "code").focus();
+  });
+
+  document.body.addEventListener("htmx:confirm", function (event) {
+    if ((event.detail.elt === form || event.target === form) && navigator.onLine === false) {
+      event.preventDefault();
+      captureOffline();
+    }
+  });
+  document.body.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt === form) captureOffline();
+  });
+  document.body.addEventListener("htmx:responseError", function (event) {
+    // A gateway that cannot reach the portal: the same as no network.
+    if (event.detail.elt === form && event.detail.xhr && event.detail.xhr.status >= 502) captureOffline();
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt !== form || !event.detail.successful) return;
+    if (event.detail.xhr.getResponseHeader("X-Counter-Outcome") === "accepted") clearForm();
+    else rescan();
+  });
+
+  window.addEventListener("online", function () { renderNetwork(); refreshKeys(); upload(); });
+  window.addEventListener("offline", renderNetwork);
+  window.setInterval(upload, 30000);
+
+  renderNetwork();
+  renderQueue();
+  refreshKeys();
+  upload();
+})();
