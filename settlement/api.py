@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import APIKeyHeader
@@ -95,7 +96,7 @@ def verify(request: HttpRequest, payload: VerifyIn):
         "scheme_label": person.get_scheme_display(),
         "region": person.region_code,
         "region_name": person.region_name,
-        "expires_in": max(0, 60 - (int(time.time()) - claims.issued_at)),
+        "expires_in": max(0, settings.CODE_TTL_SECONDS - (int(time.time()) - claims.issued_at)),
     }
 
 

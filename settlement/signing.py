@@ -44,7 +44,9 @@ def authenticate_institution(request: HttpRequest) -> Institution:
         raise ApiError(401, "bad_timestamp", "X-Timestamp 应该是以秒计的 Unix 时间。")
     if abs(int(time.time()) - int(timestamp)) > settings.API_CLOCK_SKEW_SECONDS:
         raise ApiError(401, "stale_request", "请求时间和服务器相差超过5分钟。请校准收费电脑的时间后重试。")
-    institution = institution_by_key_id(key_id[:40])
+    # A key id is printable ASCII; anything else (a NUL breaks PostgreSQL) is simply unknown.
+    plausible = key_id.isascii() and key_id.isprintable()
+    institution = institution_by_key_id(key_id[:40]) if plausible else None
     # Compute a signature even for an unknown key id, so timing does not tell which ids exist.
     secret = institution.api_secret if institution else "unknown-institution"
     expected = signature_for(secret, request.method or "GET", request.path, timestamp, request.body)

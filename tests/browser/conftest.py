@@ -158,3 +158,8 @@ class Journey:
         report = "\n".join(f"{name}:\n{axe_report(found)}" for name, found in broken.items())
         if broken:
             pytest.fail(f"axe-core found accessibility violations:\n{report}", pytrace=False)
+
+
+# A real ASGI server (uvicorn, in a thread) for tests that need websockets: the counter and the
+# citizen's live settlement status. pytest-django's live_server above is WSGI.
+from .asgi_server import asgi_live_server  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""Real server and worker processes for the service suite: start, wait until ready, stop, show output."""
+"""Real server and worker processes for the service suite: start, wait until ready, stop, show output;
+and what the settlement tests do with them: signed POSTs, waiting on the database, websocket clients."""
 
 from __future__ import annotations
 
@@ -207,3 +208,64 @@ def subprocess_settings_fingerprint(env: dict[str, str]) -> str:
     )
     assert result.returncode == 0, f"could not import {env['DJANGO_SETTINGS_MODULE']}:\n{result.stderr}"
     return result.stdout.strip().splitlines()[-1]
+
+
+# --- settlements and live status over the real processes ------------------------------------------
+
+
+def signed_post(server: ServiceProcess, institution, path: str, payload: dict) -> requests.Response:
+    """POST to the institution API the way a counter does: JSON, signed with the institution's secret."""
+    import json
+
+    from settlement.signing import signed_headers
+
+    body = json.dumps(payload).encode()
+    headers = {**signed_headers(institution.api_key_id, institution.api_secret, "POST", path, body),
+               "Content-Type": "application/json"}
+    with http() as session:
+        return session.post(server.url + path, data=body, headers=headers, timeout=15)
+
+
+def wait_for_settlement(public_id: str, statuses: set[str], seconds: float, *processes: ServiceProcess):
+    """Poll the database (what the counter's GET would read) until the settlement reaches one of `statuses`."""
+    from settlement.models import Settlement
+
+    deadline = time.monotonic() + seconds
+    settlement = None
+    while time.monotonic() < deadline:
+        settlement = Settlement.objects.filter(public_id=public_id).first()
+        if settlement is not None and settlement.status in statuses:
+            return settlement
+        time.sleep(0.1)
+    state = "no such settlement" if settlement is None else f"still {settlement.status!r}"
+    pytest.fail(f"Settlement {public_id} did not reach {sorted(map(str, statuses))} within {seconds}s ({state}).\n"
+                + "\n".join(p.describe() for p in processes), pytrace=False)
+
+
+def session_cookie(user) -> str:
+    """Sign her in (as the SMS sign-in would) and return the session id her browser would hold."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="accounts.backends.PhonePasswordBackend")
+    return client.cookies["sessionid"].value
+
+
+def open_status_socket(server: ServiceProcess, session: str | None = None, path: str = "/ws/status/"):
+    """A real websocket client (the `websockets` library) on the page's socket, with her session cookie."""
+    from websockets.sync.client import connect
+
+    headers = {"Origin": server.url}
+    if session is not None:
+        headers["Cookie"] = f"sessionid={session}"
+    return connect(server.url.replace("http://", "ws://") + path, additional_headers=headers, proxy=None,
+                   open_timeout=10, close_timeout=2)
+
+
+def wait_until_logged(process: ServiceProcess, needle: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if needle in process.log(tail=500_000):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{process.name} did not log {needle!r} within {seconds}s.\n{process.describe()}", pytrace=False)

@@ -1,0 +1,234 @@
+"""Two browsers at once: 奶奶's phone shows her code, the counter scans it and settles her bill, and her
+page turns into the final split without a reload. Then the counter loses its network and keeps working.
+
+Runs on a real ASGI server (uvicorn in the test process) so the pages' websockets are real ones.
+Screenshots go to artifacts/screenshots/counter/; axe-core checks both pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from decimal import Decimal
+
+import pytest
+import zxingcpp
+from axe_playwright_python.sync_playwright import Axe
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from accounts.models import Role, User
+from conftest import client_for
+from insurance.demo import seed_policy_rules
+from settlement.models import Settlement, Status
+from vouchers.codes import issue_code_token
+
+from .conftest import AXE_OPTIONS, SCREENSHOTS, axe_report
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = SCREENSHOTS / "counter"
+PASSWORD = "a-long-operator-password"
+OPERATOR_PHONE = "+8613700137005"
+TOTP_KEY = "3132333435363738393031323334353637383930"
+QUEUE_KEY_PREFIX = "yibaotong.counter.queue."
+STEP_MS = 10_000
+
+
+@pytest.fixture
+def operator(institution) -> User:
+    user = User.objects.create_user(OPERATOR_PHONE, PASSWORD, role=Role.OPERATOR, institution=institution,
+                                    display_name="钱收费")
+    TOTPDevice.objects.create(user=user, name="counter", confirmed=True, key=TOTP_KEY)
+    return user
+
+
+@pytest.fixture
+def rules(transactional_db) -> None:
+    seed_policy_rules()
+
+
+def open_context(browser: Browser, base_url: str, **options) -> BrowserContext:
+    context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  device_scale_factor=1, **options)
+    context.set_default_timeout(STEP_MS)
+    return context
+
+
+def watched(page: Page) -> Page:
+    """Collect script errors and CSP refusals: the pages must work under the strict CSP."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
+            if "Content Security Policy" in msg.text else None)
+    page.problems = problems  # type: ignore[attr-defined]
+    return page
+
+
+def sign_in_at_the_counter(context: BrowserContext) -> Page:
+    """The operator's two steps, password then TOTP, through the real pages."""
+    page = watched(context.new_page())
+    page.goto("/counter/")
+    page.wait_for_url("**/accounts/worker/login/**")
+    page.get_by_label("手机号", exact=True).fill("13700137005")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="下一步").click()
+    page.wait_for_url("**/accounts/worker/totp/")
+    page.get_by_label("动态口令", exact=True).fill(f"{totp(bytes.fromhex(TOTP_KEY), t0=0, step=30, digits=6):06d}")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("load")
+    page.goto("/counter/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("收费台结算")
+    return page
+
+
+def token_in_qr(page: Page) -> str:
+    """Read the code the way a scanner does: decode the QR image on her screen."""
+    src = page.get_by_test_id("qr").get_attribute("src")
+    assert src and src.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+    found = zxingcpp.read_barcodes(image)
+    assert found, "the QR code on her page could not be read"
+    return found[0].text
+
+
+def fill_the_bill(page: Page, token: str) -> None:
+    page.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊（甲类）25.00 元")
+    row = page.locator("#counter-rows tr").first
+    expect(row.locator("[data-field=name]")).to_have_value("阿莫西林胶囊")
+    row.locator("[data-field=quantity]").fill("2")
+    page.get_by_label("医保码", exact=True).fill(token)
+
+
+def check_accessibility(page: Page, axe: Axe, name: str, found: dict[str, list]) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    found[name] = axe.run(page, options=AXE_OPTIONS).response["violations"]
+
+
+def test_the_counter_settles_grandmas_bill_and_her_phone_shows_the_split_without_a_reload(
+        chromium: Browser, axe: Axe, asgi_live_server: str, mother, mother_user, operator, rules):
+    phone = open_context(chromium, asgi_live_server, viewport={"width": 412, "height": 915}, has_touch=True)
+    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
+    violations: dict[str, list] = {}
+    try:
+        # Her phone: already signed in, showing her code.
+        phone.add_cookies([{"name": "sessionid", "value": client_for(mother_user).cookies["sessionid"].value,
+                            "url": asgi_live_server}])
+        citizen = watched(phone.new_page())
+        citizen.goto("/code/")
+        expect(citizen.get_by_test_id("qr")).to_be_visible()
+        citizen.evaluate("window.__sameDocument = true")
+        check_accessibility(citizen, axe, "01-citizen-code", violations)
+
+        counter = sign_in_at_the_counter(desk)
+        expect(counter.get_by_label("医保码", exact=True)).to_be_focused()  # ready for the scanner
+        check_accessibility(counter, axe, "02-counter-ready", violations)
+
+        fill_the_bill(counter, token_in_qr(citizen))
+        counter.get_by_test_id("counter-submit").click()
+
+        # Her page changes by itself: the waiting view, then the final split.
+        status = citizen.get_by_test_id("settlement-status")
+        expect(status).to_have_attribute("data-status", "settled")
+        expect(status).to_contain_text("结算完成")
+        assert citizen.evaluate("window.__sameDocument === true"), "her page was reloaded"
+        expect(citizen.get_by_test_id("qr")).to_be_hidden()  # the code steps aside while she reads
+
+        settlement = Settlement.objects.get()
+        assert settlement.status == Status.SETTLED and settlement.operator == operator
+        assert settlement.total == Decimal("50.00")
+        expect(citizen.get_by_test_id("self-pay")).to_have_text(f"{settlement.self_pay} 元")
+
+        # The counter sees the same result, and is ready for the next patient.
+        desk_status = counter.get_by_test_id("counter-status")
+        expect(desk_status).to_have_attribute("data-status", "settled")
+        expect(counter.get_by_test_id("counter-self-pay")).to_have_text(f"{settlement.self_pay} 元")
+        expect(counter.get_by_label("医保码", exact=True)).to_have_value("")
+        expect(counter.get_by_label("医保码", exact=True)).to_be_focused()
+
+        check_accessibility(citizen, axe, "03-citizen-settled", violations)
+        check_accessibility(counter, axe, "04-counter-settled", violations)
+        assert citizen.problems == [] and counter.problems == []  # type: ignore[attr-defined]
+    finally:
+        phone.close()
+        desk.close()
+    broken = {name: found for name, found in violations.items() if found}
+    assert not broken, "axe-core found violations:\n" + "\n".join(
+        f"{name}:\n{axe_report(found)}" for name, found in broken.items())
+
+
+def queued(page: Page) -> list[dict]:
+    return page.evaluate("""prefix => {
+        const key = Object.keys(localStorage).find(k => k.startsWith(prefix));
+        return key ? JSON.parse(localStorage.getItem(key)) : [];
+    }""", QUEUE_KEY_PREFIX)
+
+
+def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once_when_back(
+        chromium: Browser, axe: Axe, asgi_live_server: str, mother, mother_user, operator, rules):
+    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
+    violations: dict[str, list] = {}
+    try:
+        counter = sign_in_at_the_counter(desk)
+        # Online, the page keeps the public keys for a day without network.
+        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+        queue_text = counter.get_by_test_id("counter-queue")
+        expect(queue_text).to_have_text("待上传 0 笔")
+
+        desk.set_offline(True)
+        expect(counter.get_by_test_id("counter-network")).to_contain_text("没有网络")
+
+        # An expired code is caught here, without the server.
+        fill_the_bill(counter, issue_code_token(mother.voucher.public_id, now=int(time.time()) - 120))
+        counter.get_by_test_id("counter-submit").click()
+        expect(counter.get_by_test_id("counter-error")).to_contain_text("已过期")
+        expect(queue_text).to_have_text("待上传 0 笔")
+
+        # A fresh code is verified with the cached key and queued.
+        counter.get_by_label("医保码", exact=True).fill(issue_code_token(mother.voucher.public_id))
+        counter.get_by_test_id("counter-submit").click()
+        expect(queue_text).to_have_text("待上传 1 笔")
+        expect(counter.get_by_test_id("counter-accepted")).to_contain_text("联网后会自动上传")
+        assert Settlement.objects.count() == 0
+        capture = queued(counter)[0]
+        assert capture["items"] == [{"code": "Y0001", "name": "阿莫西林胶囊", "category": "A", "quantity": "2",
+                                     "unit_price": "25.00"}]
+        check_accessibility(counter, axe, "05-counter-offline-queued", violations)
+
+        # The same code scanned again while still offline is refused: it is already in the queue.
+        counter.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊（甲类）25.00 元")
+        counter.get_by_label("医保码", exact=True).fill(capture["code"])
+        counter.get_by_test_id("counter-submit").click()
+        expect(counter.get_by_test_id("counter-error")).to_contain_text("已经用过一次")
+        expect(queue_text).to_have_text("待上传 1 笔")
+
+        # Back online: the queue uploads by itself.
+        desk.set_offline(False)
+        expect(queue_text).to_have_text("待上传 0 笔")
+        expect(counter.get_by_test_id("counter-uploads")).to_contain_text("已上传")
+        expect(counter.get_by_test_id("counter-uploads")).to_contain_text(mother.masked_name)
+        settlement = Settlement.objects.get()
+        assert settlement.client_id == capture["client_id"] and settlement.offline
+        assert settlement.status == Status.SETTLED
+        check_accessibility(counter, axe, "06-counter-uploaded", violations)
+
+        # The answer was lost (say), so the same capture is uploaded again from a reloaded page.
+        counter.evaluate("""([prefix, entry]) => {
+            const key = Object.keys(localStorage).find(k => k.startsWith(prefix));
+            localStorage.setItem(key, JSON.stringify([entry]));
+        }""", [QUEUE_KEY_PREFIX, capture])
+        counter.reload()
+        expect(counter.get_by_test_id("counter-uploads")).to_contain_text("已上传")
+        expect(queue_text).to_have_text("待上传 0 笔")
+        assert Settlement.objects.count() == 1
+        assert queued(counter) == []
+        assert counter.problems == []  # type: ignore[attr-defined]
+    finally:
+        desk.close()
+    broken = {name: found for name, found in violations.items() if found}
+    assert not broken, "axe-core found violations:\n" + "\n".join(
+        f"{name}:\n{axe_report(found)}" for name, found in broken.items())
