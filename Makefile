@@ -59,6 +59,16 @@ test-service: $(STAMP) system-deps messages
 	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(SERVICE_REDIS_URL) SERVICE_TESTS=1 \
 		$(BIN)/pytest -m service -p no:xdist
 
+# The benchmark (issue 3): its own PostgreSQL database (created and dropped by the command) and its own
+# Redis databases (BENCH_REDIS_URL's and the next one, flushed before and after). E.g.
+# `make bench BENCH_ARGS="--clients 5000"`; `BENCH_ARGS=--json` for JSON.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yibaotong_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/12
+BENCH_ARGS ?=
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=false LOG_LEVEL=WARNING \
+		CELERY_TASK_ALWAYS_EAGER=false $(BIN)/python manage.py bench --fresh-stores $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

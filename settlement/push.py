@@ -6,6 +6,7 @@ cost one render, not a thousand. Who may join a group is checked when the socket
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -18,6 +19,7 @@ from settlement.texts import headline, spoken
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("zh-hans", "en")
+PUSH_TIMEOUT = 2.0  # seconds for one push to all groups
 
 
 def person_group(person_id: int) -> str:
@@ -39,26 +41,39 @@ def rendered(settlement: Settlement, template: str) -> dict[str, str]:
 
 
 def push_settlement(settlement_id: int) -> None:
-    """Send the current state. A failing channel layer never fails the settlement: pages re-fetch on reconnect."""
+    """Send the current state. A failing channel layer never fails the settlement: pages re-fetch on reconnect.
+
+    Each send is bounded by PUSH_TIMEOUT: a Redis that stalls or a link that drops packets would otherwise
+    hold the worker (and, for the first push, the counter's request) forever, after the state is committed.
+    """
     settlement = Settlement.objects.select_related("person", "institution").filter(pk=settlement_id).first()
     if settlement is None:
         return
     layer = get_channel_layer()
     if layer is None:
         return
-    messages = [
-        (person_group(settlement.person_id), "settlement/_status.html"),
-        (institution_group(settlement.institution_id), "settlement/_counter_status.html"),
-    ]
-    for group, template in messages:
+    messages = []
+    for group, template in ((person_group(settlement.person_id), "settlement/_status.html"),
+                            (institution_group(settlement.institution_id), "settlement/_counter_status.html")):
         try:
-            async_to_sync(layer.group_send)(group, {
-                "type": "settlement.update", "settlement_id": settlement.pk, "status": settlement.status,
-                "operator_id": settlement.operator_id,
-                "html": rendered(settlement, template), "sent_at": _now(),
-            })
-        except Exception:  # Redis away: log and carry on; the state is in the database
-            log.warning("push of settlement %s to %s failed", settlement.pk, group, exc_info=True)
+            # operator_id: each counter shows only its own operator's settlements (CounterStatusConsumer).
+            messages.append((group, {"type": "settlement.update", "settlement_id": settlement.pk,
+                                     "status": settlement.status, "operator_id": settlement.operator_id,
+                                     "html": rendered(settlement, template),
+                                     "sent_at": _now()}))
+        except Exception:
+            log.exception("could not render the push of settlement %s to %s", settlement.pk, group)
+    async_to_sync(_send_all)(layer, settlement.pk, messages)
+
+
+async def _send_all(layer, settlement_id: int, messages: list[tuple[str, dict]]) -> None:
+    async def send(group: str, message: dict) -> None:
+        try:
+            await asyncio.wait_for(layer.group_send(group, message), timeout=PUSH_TIMEOUT)
+        except Exception:  # Redis away or silent: log and carry on; the state is in the database
+            log.warning("push of settlement %s to %s failed", settlement_id, group, exc_info=True)
+
+    await asyncio.gather(*(send(group, message) for group, message in messages))
 
 
 def _now() -> float:

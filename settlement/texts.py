@@ -36,5 +36,6 @@ def spoken(settlement: Settlement) -> str:
         return _("预计医保支付%(ins)s元，正在确认。") % {
             "ins": _yuan((settlement.fund_pay or 0) + (settlement.account_pay or 0))}
     if settlement.status in (Status.FAILED, Status.MANUAL):
-        return f"{settlement.reason} {settlement.next_step}".strip()
+        # Reasons are stored as the Chinese msgid and translated when shown.
+        return f"{_(settlement.reason) if settlement.reason else ''} {_(settlement.next_step) if settlement.next_step else ''}".strip()
     return _("正在结算，请稍等。")

@@ -25,7 +25,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from conftest import latest_code_sent_to
+from insurance.demo import seed_policy_rules
 from settlement.catalogue import CATALOGUE
+from settlement.models import Settlement
+from settlement.push import render_status
+from vouchers.codes import issue_code_token
 
 BASE_DIR = Path(settings.BASE_DIR)
 PO_FILE = BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -394,6 +398,31 @@ def test_a_mistake_on_the_identity_form_is_explained_in_english(mother, override
     response = english_client(Client()).post("/activate/", {**GRANDMA, **overrides, "action": "send_sms"})
     assert response.status_code == 200
     assert says in assert_english(response.content.decode())
+
+
+BILL = {"visit_type": "outpatient", "items": [
+    {"code": "X01", "name": "阿莫西林胶囊", "category": "A", "quantity": "2", "unit_price": "25.00"}]}
+
+
+def test_grandmas_payment_history_receipt_and_live_status_read_in_english(
+    api, institution, mother, mother_client, django_capture_on_commit_callbacks
+):
+    seed_policy_rules()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/settlements", {**BILL, "code": issue_code_token(mother.voucher.public_id)})
+    settlement = Settlement.objects.get(public_id=response.json()["id"])
+    data_names = (mother.masked_name, institution.name, "阿莫西林胶囊")
+    client = english_client(mother_client)
+
+    records = assert_english(fetch(client, "/records/"), allowed=data_names)
+    assert "Payment done" in records and "View receipt" in records
+    receipt = assert_english(fetch(client, f"/records/{settlement.public_id}/"), allowed=data_names)
+    assert "Insurance payment e-receipt" in receipt and "Outpatient" in receipt and "Class A" in receipt
+
+    for template in ("settlement/_status.html", "settlement/_counter_status.html"):
+        text = visible_text(render_status(settlement, template, "en"))
+        assert chinese_left_in(text, allowed=data_names) == [], template
+        assert "Payment done" in text
 
 
 TOTP_KEY = "3132333435363738393031323334353637383930"

@@ -39,9 +39,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def service_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+def service_env(database_url: str, redis_url: str, *, conn_max_age: int | None = None, **extra: str) -> dict[str, str]:
     """What the server and the worker get: development settings with DEBUG off, the benchmark's stores,
-    quiet logs, and no per-institution rate limit (the benchmark is one institution sending hundreds)."""
+    quiet logs, and no per-institution rate limit (the benchmark is one institution sending hundreds).
+    `conn_max_age` replaces the settings' CONN_MAX_AGE (portal.bench.server_settings) to compare."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.dev",
@@ -53,6 +54,8 @@ def service_env(database_url: str, redis_url: str, **extra: str) -> dict[str, st
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
+    if conn_max_age is not None:
+        env.update(DJANGO_SETTINGS_MODULE="portal.bench.server_settings", BENCH_CONN_MAX_AGE=str(conn_max_age))
     env.update(extra)
     return env
 
@@ -97,7 +100,8 @@ class Service:
 def spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Service:
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(args, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(args, cwd=REPO,  # noqa: S603 (our own venv's uvicorn and celery)
+                                   env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
     return Service(name=name, process=process, log_path=log_path)
 

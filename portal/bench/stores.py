@@ -99,3 +99,40 @@ def server_versions(database_url: str, redis_url: str) -> dict[str, str]:
     except Exception as exc:
         versions["redis"] = f"? ({type(exc).__name__})"
     return versions
+
+
+class ConnectionSampler:
+    """Counts the database's open connections four times a second in a thread; `peak()` gives the highest
+    count since the last call. Shows a server holding on to connections (PostgreSQL allows ~100)."""
+
+    def __init__(self, database_url: str, interval: float = 0.25) -> None:
+        import threading
+
+        self.database_url, self.interval = database_url, interval
+        self._peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-pg-sampler", daemon=True)
+
+    def start(self) -> ConnectionSampler:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.database_url, autocommit=True, connect_timeout=5) as conn:
+                while not self._stop.wait(self.interval):
+                    row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                       ).fetchone()
+                    self._peak = max(self._peak, int(row[0]) if row else 0)
+        except Exception:  # a figure, never a failure of the run
+            return
+
+    def peak(self) -> int:
+        value, self._peak = self._peak, 0
+        return value
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

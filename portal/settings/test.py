@@ -11,3 +11,15 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 OTP_RESEND_AFTER_SECONDS = 0
 LANGUAGE_CODE = "zh-hans"
+
+# A file, not SQLite's shared in-memory database: the browser tests run a real ASGI server in threads
+# of the test process, and a shared-cache memory database fails at once with "database table is locked"
+# when two threads write (with a file, WAL and the busy timeout make them wait for each other).
+# One file per test process (pytest-xdist workers also get their own suffix), outside the repository.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os as _os
+    import tempfile as _tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": _os.path.join(_tempfile.gettempdir(), f"yibaotong-test-{_os.getpid()}.sqlite3"),
+    }

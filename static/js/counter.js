@@ -45,7 +45,7 @@
     var p = document.createElement("p");
     p.className = "alert " + (kind === "error" ? "alert-error" : "alert-ok");
     p.setAttribute("role", kind === "error" ? "alert" : "status");
-    p.setAttribute("data-testid", kind === "error" ? "counter-error" : "counter-accepted");
+    p.setAttribute("data-testid", kind === "error" ? "counter-error" : "counter-notice");
     p.textContent = message;
     messageOut.appendChild(p);
   }

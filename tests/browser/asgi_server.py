@@ -38,10 +38,15 @@ def _answers(url: str) -> bool:
 def asgi_live_server(transactional_db) -> Iterator[str]:
     """The base URL of a uvicorn server running the portal; stopped after the test."""
     import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from portal.asgi import application
 
     port = _free_port()
+    # Static files from the apps' folders, as runserver and pytest-django's live_server serve them
+    # (the test settings have DEBUG off, so WhiteNoise alone would look for collected files).
     server = uvicorn.Server(uvicorn.Config(
-        "portal.asgi:application", host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+        ASGIStaticFilesHandler(application), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
         ws_ping_interval=None,
     ))
     thread = threading.Thread(target=server.run, name=f"asgi-live-server-{port}", daemon=True)

@@ -96,7 +96,7 @@ def token_in_qr(page: Page) -> str:
 
 
 def fill_the_bill(page: Page, token: str) -> None:
-    page.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊（甲类）25.00 元")
+    page.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")
     row = page.locator("#counter-rows tr").first
     expect(row.locator("[data-field=name]")).to_have_value("阿莫西林胶囊")
     row.locator("[data-field=quantity]").fill("2")
@@ -128,8 +128,15 @@ def test_the_counter_settles_grandmas_bill_and_her_phone_shows_the_split_without
         expect(counter.get_by_label("医保码", exact=True)).to_be_focused()  # ready for the scanner
         check_accessibility(counter, axe, "02-counter-ready", violations)
 
-        fill_the_bill(counter, token_in_qr(citizen))
-        counter.get_by_test_id("counter-submit").click()
+        # The scanner types the code and Enter. With no items yet, Enter leads on to the items.
+        code_field = counter.get_by_label("医保码", exact=True)
+        code_field.fill(token_in_qr(citizen))
+        code_field.press("Enter")
+        expect(counter.get_by_test_id("counter-notice")).to_contain_text("请先添加收费项目")
+        expect(counter.locator("#counter-rows tr").first.locator("[data-field=code]")).to_be_focused()
+        assert Settlement.objects.count() == 0
+        fill_the_bill(counter, code_field.input_value())
+        code_field.press("Enter")
 
         # Her page changes by itself: the waiting view, then the final split.
         status = citizen.get_by_test_id("settlement-status")
@@ -192,7 +199,7 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
         counter.get_by_label("医保码", exact=True).fill(issue_code_token(mother.voucher.public_id))
         counter.get_by_test_id("counter-submit").click()
         expect(queue_text).to_have_text("待上传 1 笔")
-        expect(counter.get_by_test_id("counter-accepted")).to_contain_text("联网后会自动上传")
+        expect(counter.get_by_test_id("counter-notice")).to_contain_text("联网后会自动上传")
         assert Settlement.objects.count() == 0
         capture = queued(counter)[0]
         assert capture["items"] == [{"code": "Y0001", "name": "阿莫西林胶囊", "category": "A", "quantity": "2",
@@ -200,7 +207,7 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
         check_accessibility(counter, axe, "05-counter-offline-queued", violations)
 
         # The same code scanned again while still offline is refused: it is already in the queue.
-        counter.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊（甲类）25.00 元")
+        counter.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")
         counter.get_by_label("医保码", exact=True).fill(capture["code"])
         counter.get_by_test_id("counter-submit").click()
         expect(counter.get_by_test_id("counter-error")).to_contain_text("已经用过一次")

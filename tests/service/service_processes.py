@@ -153,7 +153,10 @@ def worker_answers_ping(broker_url: str, nodename: str, timeout: float = 1.0) ->
     """Ask one worker, by name, over its own broker (which may not be this process's broker)."""
     from celery import Celery
 
-    probe = Celery("service-probe", broker=broker_url, set_as_current=False)
+    # While it waits for replies kombu runs a restore pass under the broker's `unacked_mutex`; on its own
+    # key, the probe can never make a starting worker skip its restore pass (MutexHeld).
+    probe = Celery("service-probe", broker=broker_url, set_as_current=False,
+                   broker_transport_options={"unacked_mutex_key": "service-probe.unacked_mutex"})
     try:
         return bool(probe.control.ping(destination=[nodename], timeout=timeout))
     finally:

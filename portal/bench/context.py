@@ -1,0 +1,160 @@
+"""What every measurement gets: the configuration, the running server, the citizens and their sockets,
+a signed API client, and helpers to run blocking work (the ORM, HTTP) off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import connections
+
+from portal.bench.people import BenchInstitution, Citizen, bill_payload
+from portal.bench.sockets import SocketPool
+
+T = TypeVar("T")
+SETTLEMENTS_PATH = "/api/v1/settlements"
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    clients: int = 1000
+    settlements: int = 200
+    settlement_concurrency: int = 10
+    sustained: int = 300
+    sustained_concurrency: int = 20
+    push_threads: int = 2
+    connect_concurrency: int = 100
+    worker_pool: str = "solo"
+    worker_concurrency: int = 2
+    measures: tuple[str, ...] = ("push", "phone", "sustained")
+    server_conn_max_age: int | None = None  # None: the project's settings; a number replaces CONN_MAX_AGE
+    final_timeout: float = 30.0  # the longest a settlement's final fragment may take before it counts as lost
+
+    def citizens_needed(self) -> int:
+        api = (self.settlements if "phone" in self.measures else 0) + (
+            self.sustained if "sustained" in self.measures else 0)
+        return max(self.clients if "push" in self.measures else 0, api, 1)
+
+    def needs_worker(self) -> bool:
+        return bool({"phone", "sustained"} & set(self.measures))
+
+
+@dataclass(frozen=True)
+class PostResult:
+    sent_at: float  # time.time() just before the request went out
+    answered_at: float
+    status: int
+    body: dict
+
+    @property
+    def public_id(self) -> str | None:
+        return str(self.body.get("id")) if self.status == 202 and self.body.get("id") else None
+
+
+class SignedClient:
+    """The counter's side of the institution API: fresh code, signed POST. Blocking calls run in a pool of
+    `threads` threads, each with its own keep-alive connection to the server."""
+
+    def __init__(self, base_url: str, institution: BenchInstitution, threads: int) -> None:
+        self.base_url, self.institution = base_url, institution
+        self.executor = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="bench-http")
+        self._local = threading.local()
+        self._sessions: list[Any] = []
+
+    def _session(self):
+        import requests
+
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # loopback directly, whatever proxy the environment names
+            self._local.session = session
+            self._sessions.append(session)
+        return session
+
+    def post_settlement_blocking(self, citizen: Citizen) -> PostResult:
+        from settlement.signing import signed_headers
+        from vouchers.codes import issue_code_token
+
+        body = json.dumps({"code": issue_code_token(citizen.voucher_public_id), "visit_type": "outpatient",
+                           "items": bill_payload()}).encode()
+        headers = {**signed_headers(self.institution.key_id, self.institution.secret, "POST", SETTLEMENTS_PATH, body),
+                   "Content-Type": "application/json"}
+        session = self._session()
+        sent = time.time()
+        response = session.post(self.base_url + SETTLEMENTS_PATH, data=body, headers=headers, timeout=30)
+        answered = time.time()
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {"error": "not_json", "message": response.text[:200]}
+        return PostResult(sent, answered, response.status_code, payload if isinstance(payload, dict) else {})
+
+    async def post_settlement(self, citizen: Citizen) -> PostResult:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.post_settlement_blocking, citizen)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        for session in self._sessions:
+            session.close()
+
+
+@dataclass
+class BenchContext:
+    config: BenchConfig
+    server_url: str
+    institution: BenchInstitution
+    citizens: list[Citizen]
+    pool: SocketPool
+    api: SignedClient
+    notes: dict[str, object] = field(default_factory=dict)
+
+    async def in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Blocking work (the ORM included) in a thread, its database connection closed afterwards."""
+        return await asyncio.to_thread(_closing_connections(fn), *args)
+
+    async def in_threads(self, fn: Callable[[Any], T], items: Iterable[Any], threads: int) -> list[T]:
+        """`fn(item)` for every item, `threads` at a time, each thread with one database connection."""
+        work: queue.SimpleQueue = queue.SimpleQueue()
+        for item in items:
+            work.put(item)
+        results: list[T] = []
+        errors: list[BaseException] = []
+
+        def drain() -> None:
+            try:
+                while not errors:
+                    try:
+                        item = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    results.append(fn(item))
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        workers = [threading.Thread(target=drain, name=f"bench-push-{n}", daemon=True) for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        await asyncio.to_thread(lambda: [w.join() for w in workers])
+        if errors:
+            raise errors[0]
+        return results
+
+
+def _closing_connections[R](fn: Callable[..., R]) -> Callable[..., R]:
+    def call(*args: Any) -> R:
+        try:
+            return fn(*args)
+        finally:
+            connections.close_all()
+
+    return call

@@ -1,0 +1,139 @@
+"""`python manage.py bench`: how fast settlement status reaches the people waiting for it.
+
+1. Push latency: N citizens' websockets on one uvicorn process over channels-redis; each citizen's
+   settlement is committed and pushed; time from the commit to the fragment at her socket.
+2. Counter to phone: settlements through the signed API with a real Celery worker; time from the POST
+   to the final fragment at the citizen's socket (goal: p95 ≤ 1 s on a 2-core machine).
+3. Sustained settlements per second through the API with one worker.
+More figures (voice synthesis) plug in through `portal.bench.extra.register_measurement`.
+
+`make bench` runs it with a database and Redis databases of its own (`--fresh-stores`): created before,
+dropped and flushed after, whatever happens.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from io import StringIO
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+from portal.bench.context import BenchConfig
+from portal.bench.runner import available_measures, run_bench
+from portal.bench.stores import (
+    StoreError,
+    bench_database,
+    drop_database,
+    flush_redis,
+    recreate_database,
+    redis_databases,
+)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+class Command(BaseCommand):
+    help = "Measure push latency, counter-to-phone latency and sustained settlements per second."
+    requires_system_checks: list[str] = []  # the database may not exist yet when the command starts
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        defaults = BenchConfig()
+        parser.add_argument("--clients", type=_positive, default=defaults.clients,
+                            help="concurrent websocket clients for the push measurement (default 1000)")
+        parser.add_argument("--settlements", type=_positive, default=defaults.settlements,
+                            help="settlements for the counter-to-phone measurement (default 200)")
+        parser.add_argument("--concurrency", type=_positive, default=defaults.settlement_concurrency,
+                            help="counter-to-phone settlements in flight (default 10)")
+        parser.add_argument("--sustained", type=_positive, default=defaults.sustained,
+                            help="settlements for the sustained-rate measurement (default 300)")
+        parser.add_argument("--sustained-concurrency", type=_positive, default=defaults.sustained_concurrency,
+                            help="POSTs in flight for the sustained rate (default 20)")
+        parser.add_argument("--push-threads", type=_positive, default=defaults.push_threads,
+                            help="threads committing and pushing in the push measurement (default 2)")
+        parser.add_argument("--worker-pool", choices=["solo", "prefork", "threads"], default=defaults.worker_pool,
+                            help="the one Celery worker's pool (default solo)")
+        parser.add_argument("--worker-concurrency", type=_positive, default=defaults.worker_concurrency,
+                            help="processes or threads of a prefork/threads worker (default 2)")
+        parser.add_argument("--measure", default=",".join(defaults.measures),
+                            help="comma-separated measurements to run, in order (default push,phone,sustained; "
+                                 "registered extras: see portal/bench/extra.py)")
+        parser.add_argument("--server-conn-max-age", type=int, default=None, metavar="SECONDS",
+                            help="run the server and worker with this CONN_MAX_AGE instead of the settings' "
+                                 "(to compare; 0 closes each request's database connection)")
+        parser.add_argument("--fresh-stores", action="store_true",
+                            help="create the database named in DATABASE_URL (its name must contain 'bench') and "
+                                 "flush REDIS_URL's database and the next one, before and after; `make bench` "
+                                 "passes this")
+        parser.add_argument("--json", action="store_true", help="print the results as JSON (progress on stderr)")
+
+    def handle(self, *args, **options) -> None:
+        database_url, redis_url = settings.DATABASE_URL, settings.REDIS_URL
+        problems = []
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            problems.append("DATABASE_URL must name a PostgreSQL database")
+        if not redis_url or settings.CHANNEL_LAYERS["default"]["BACKEND"] != "channels_redis.core.RedisChannelLayer":
+            problems.append("REDIS_URL must name a Redis database (channels-redis and Celery use it)")
+        if problems:
+            raise CommandError("; ".join(problems) + ". Run `make bench`.")
+        measures = tuple(m.strip() for m in options["measure"].split(",") if m.strip())
+        unknown = set(measures) - set(available_measures())
+        if not measures or unknown:
+            raise CommandError(f"--measure takes some of: {', '.join(available_measures())}")
+        config = BenchConfig(
+            clients=options["clients"], settlements=options["settlements"],
+            settlement_concurrency=options["concurrency"], sustained=options["sustained"],
+            sustained_concurrency=options["sustained_concurrency"], push_threads=options["push_threads"],
+            worker_pool=options["worker_pool"], worker_concurrency=options["worker_concurrency"], measures=measures,
+            server_conn_max_age=options["server_conn_max_age"],
+        )
+        if settings.DEBUG:
+            self._progress("warning: DEBUG is on (every query is kept in memory); `make bench` turns it off")
+        fresh = options["fresh_stores"]
+        log_dir = Path(tempfile.mkdtemp(prefix="yibaotong-bench-"))
+        keep_logs = True
+        try:
+            if fresh:
+                try:
+                    bench_database(database_url)
+                    redis_databases(redis_url)
+                except StoreError as exc:
+                    raise CommandError(str(exc)) from None
+                self._progress(f"creating database {recreate_database(database_url)}, flushing Redis…")
+                flush_redis(redis_url)
+            self._progress("migrating and seeding the demo data…")
+            call_command("migrate", interactive=False, verbosity=0, stdout=StringIO())
+            call_command("seed_demo", stdout=StringIO())
+            report = run_bench(config, database_url=database_url, redis_url=redis_url, log_dir=log_dir,
+                               progress=self._progress)
+            keep_logs = bool(report.problems)
+        finally:
+            connections.close_all()
+            if fresh:
+                self._progress("dropping the benchmark database, flushing Redis…")
+                try:
+                    drop_database(database_url)
+                    flush_redis(redis_url)
+                except Exception as exc:  # report, but never hide the run's own error
+                    self._progress(f"cleanup failed: {type(exc).__name__}: {exc}")
+            if keep_logs:
+                self._progress(f"server and worker logs kept in {log_dir}")
+            else:
+                shutil.rmtree(log_dir, ignore_errors=True)
+        self.stdout.write(report.as_json() if options["json"] else report.as_table())
+        if report.problems:
+            raise CommandError(f"{len(report.problems)} problem(s): " + "; ".join(report.problems))
+
+    def _progress(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()

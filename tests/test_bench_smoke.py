@@ -1,0 +1,137 @@
+"""`python manage.py bench` at a tiny scale, end to end: its own database and Redis databases, a real
+uvicorn process, a real Celery worker and real websocket clients holding session cookies.
+
+Run with `make test-service` (it reads DATABASE_URL and REDIS_URL for the servers' addresses; the
+benchmark creates `yibaotong_bench_smoke` there and uses Redis databases 10 and 11).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from portal.bench.report import Report, Section
+from portal.bench.stats import Latency, percentile
+
+REPO = Path(__file__).resolve().parents[1]
+SMOKE_DATABASE = "yibaotong_bench_smoke"
+SMOKE_REDIS_DB = 10
+
+
+def _strict() -> bool:
+    return any(os.environ.get(n, "").strip().lower() not in ("", "0", "false", "no") for n in ("SERVICE_TESTS", "CI"))
+
+
+def _stores() -> tuple[str, str]:
+    """The benchmark's own database and Redis database, on the servers the service suite uses."""
+    import psycopg
+    import redis
+
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    problem = None
+    if not database_url.startswith(("postgres://", "postgresql://")) or not redis_url.startswith("redis://"):
+        problem = "DATABASE_URL (PostgreSQL) and REDIS_URL (Redis) must be set — run `make test-service`"
+    else:
+        try:
+            with psycopg.connect(database_url, connect_timeout=3) as conn:
+                conn.execute("SELECT 1")
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except Exception as exc:
+            problem = f"PostgreSQL or Redis is not reachable ({type(exc).__name__}: {exc})"
+    if problem:
+        if _strict():
+            pytest.fail(f"The benchmark smoke test cannot run: {problem}", pytrace=False)
+        pytest.skip(f"The benchmark smoke test cannot run: {problem}")
+    db, rd = urlsplit(database_url), urlsplit(redis_url)
+    return urlunsplit(db._replace(path=f"/{SMOKE_DATABASE}")), urlunsplit(rd._replace(path=f"/{SMOKE_REDIS_DB}"))
+
+
+@pytest.mark.service
+def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_behind():
+    import psycopg
+    import redis
+
+    database_url, redis_url = _stores()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DEBUG="false", LOG_LEVEL="WARNING",
+               CELERY_TASK_ALWAYS_EAGER="false")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--fresh-stores", "--json", "--clients", "5", "--settlements", "5",
+         "--concurrency", "2", "--sustained", "5", "--sustained-concurrency", "3"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, f"bench failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    report = json.loads(result.stdout)
+    sections = {s["key"]: s for s in report["sections"]}
+
+    assert list(sections) == ["push", "phone", "sustained"]
+    assert report["problems"] == []
+    push = sections["push"]
+    assert push["figures"]["pushes"] == 5
+    assert push["figures"]["received"] == 5
+    assert push["figures"]["messages lost"] == 0
+    assert push["figures"]["misrouted"] == 0
+    latency = push["latency_ms"]["commit → fragment at her socket"]
+    assert latency["count"] == 5
+    assert 0 <= latency["p50"] <= latency["p99"] <= latency["max"]
+    phone = sections["phone"]
+    assert phone["figures"]["settled"] == "5/5"
+    assert phone["latency_ms"]["POST → settled fragment at her socket"]["count"] == 5
+    assert phone["goal"] == "p95 ≤ 1000 ms"
+    sustained = sections["sustained"]
+    assert sustained["figures"]["settled"] == "5/5"
+    assert sustained["figures"]["submitted per s"] > 0
+    assert sustained["figures"]["settled per s"] > 0
+
+    # Cleaned up: the benchmark's database is gone and its Redis databases are empty.
+    with psycopg.connect(os.environ["DATABASE_URL"], connect_timeout=3) as conn:
+        left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [SMOKE_DATABASE]).fetchone()
+    assert left is None
+    assert redis.Redis.from_url(redis_url).dbsize() == 0
+
+
+def test_percentiles_are_nearest_rank_so_a_single_slow_message_shows_as_the_p99():
+    values = [10.0] * 99 + [900.0]
+    assert percentile(values, 50) == 10.0
+    assert percentile(values, 99) == 10.0
+    assert percentile([*values, 950.0], 99) == 900.0
+    assert percentile([], 50) is None
+    latency = Latency.of_seconds([0.010, 0.020, 0.030, 1.0])
+    assert (latency.count, latency.p50, latency.max) == (4, 20.0, 1000.0)
+
+
+def test_the_printed_table_says_whether_the_goal_was_met_and_names_every_problem():
+    section = Section("phone", "Counter → phone", latencies={"POST → settled": Latency.of_seconds([0.2, 1.5])},
+                      figures={"lost": 1}, goal="p95 ≤ 1000 ms", goal_met=False,
+                      problems=["1 final fragments never arrived"])
+    report = Report(environment={"CPUs": 2}, config={}, sections=[section], seconds=3.0)
+
+    table = report.as_table()
+
+    assert "goal p95 ≤ 1000 ms: NOT met" in table
+    assert "PROBLEM: 1 final fragments never arrived" in table
+    assert json.loads(report.as_json())["problems"] == ["phone: 1 final fragments never arrived"]
+
+
+def test_a_later_measurement_plugs_into_the_same_command_under_its_own_name():
+    from portal.bench.extra import VOICE_SYNTHESIS, extra_measurements, register_measurement, unregister_measurement
+    from portal.bench.runner import available_measures
+
+    async def measure_voice_synthesis(ctx):
+        return Section(VOICE_SYNTHESIS, "Voice synthesis")
+
+    register_measurement(VOICE_SYNTHESIS)(measure_voice_synthesis)
+    try:
+        assert available_measures() == ["push", "phone", "sustained", VOICE_SYNTHESIS]
+        assert extra_measurements()[VOICE_SYNTHESIS] is measure_voice_synthesis
+        with pytest.raises(ValueError):
+            register_measurement(VOICE_SYNTHESIS)(lambda ctx: None)
+    finally:
+        unregister_measurement(VOICE_SYNTHESIS)
+    assert VOICE_SYNTHESIS not in available_measures()
