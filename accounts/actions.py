@@ -63,8 +63,11 @@ def phone_locked_until(phone_index: str, now: dt.datetime | None = None) -> dt.d
 
 
 def send_one_time_code(
-    *, phone_e164: str, purpose: str, channel: str = Channel.SMS, ip: str | None = None
+    *, phone_e164: str, purpose: str, channel: str = Channel.SMS, ip: str | None = None,
+    sms_text: str | None = None,
 ) -> SentCode:
+    """Send a 6-digit code. `sms_text` (with a %(code)s placeholder) replaces the standard wording, e.g.
+    to tell a mother who is asking for her consent and for what."""
     now = timezone.now()
     phone_index = crypto.blind_index("phone", phone_e164)
     ip_index = crypto.blind_index("ip", ip or "-")
@@ -102,6 +105,8 @@ def send_one_time_code(
         if channel == Channel.VOICE:
             spoken = "，".join(code)
             body = _("医保通语音验证码：%(code)s。再说一遍：%(code)s。五分钟内有效。") % {"code": spoken}
+        elif sms_text:
+            body = sms_text % {"code": code}
         else:
             body = _("【医保通】您的验证码是%(code)s，5分钟内有效。请勿告诉他人，工作人员不会向您索要。") % {
                 "code": code
@@ -211,6 +216,12 @@ def sign_in_and_bind(
     if not request.user.is_authenticated or request.user.pk != user.pk:
         login(request, user, backend="accounts.backends.PhonePasswordBackend")
     return person
+
+
+def send_notice(phone_e164: str, text: str) -> None:
+    """A plain SMS (no code), delivered by the same task as the codes."""
+    message = OutboundMessage.objects.create(phone=phone_e164, channel=Channel.SMS, body=text)
+    transaction.on_commit(lambda: deliver_message.delay(message.pk))
 
 
 def set_elder_mode(user: User, enabled: bool) -> None:

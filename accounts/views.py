@@ -15,7 +15,7 @@ from django_otp import match_token
 
 from accounts.actions import OtpError, record_staff_sign_in, send_one_time_code, sign_in_with_code
 from accounts.forms import CodeSignInForm, TotpForm, WorkerPasswordForm
-from accounts.models import Channel, Purpose
+from accounts.models import Channel, Purpose, Role
 from audit.actions import client_ip
 from portal.masking import mask_phone
 
@@ -74,6 +74,7 @@ def worker_sign_in(request: HttpRequest) -> HttpResponse:
             error = _("手机号或密码不对。连续错5次会锁定15分钟。")
         else:
             request.session["worker_pending"] = user.pk
+            request.session["worker_next"] = _next_url(request)
             return redirect("accounts:worker_totp")
     return render(request, "accounts/worker_sign_in.html", {"form": form, "error": error})
 
@@ -103,7 +104,10 @@ def worker_totp(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="accounts.backends.PhonePasswordBackend")
             otp_login(request, device)
             record_staff_sign_in(request, user)
-            return redirect("/")
+            target = request.session.pop("worker_next", "/")
+            if target == "/" and user.role == Role.OPERATOR:
+                target = "/counter/"
+            return redirect(target)
     return render(request, "accounts/worker_totp.html", {"form": form, "error": error, "blocked": bool(error) and
                   not TOTPDevice.objects.filter(user=user, confirmed=True).exists()})
 

@@ -106,3 +106,18 @@ def test_signing_in_with_a_code_before_binding_leads_to_activation(client, db):
 def test_totp_codes_change_with_time():
     assert len(current_totp()) == 6
     assert time.time() > 0
+
+
+def test_an_operator_lands_on_the_counter_and_a_next_address_is_kept(client, db):
+    from insurance.models import Institution
+
+    inst = Institution.objects.create(code="H7", name="测试医院", level="primary", region_code="330100",
+                                      api_key_id="k7", api_secret="s7")
+    user = User.objects.create_user("+8613500135005", PASSWORD, role=Role.OPERATOR, institution=inst)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key="3132333435363738393031323334353637383930")
+    client.post("/accounts/worker/login/", {"phone": "13500135005", "password": PASSWORD})
+    assert client.post("/accounts/worker/totp/", {"token": current_totp()}).url == "/counter/"
+    client.post("/accounts/logout/")
+    TOTPDevice.objects.filter(user=user).update(last_t=-1)  # the same 30 s code may not be used twice
+    client.post("/accounts/worker/login/?next=/records/", {"phone": "13500135005", "password": PASSWORD})
+    assert client.post("/accounts/worker/totp/", {"token": current_totp()}).url == "/records/"

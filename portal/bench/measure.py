@@ -8,33 +8,34 @@ import time
 from django.db import transaction
 
 from portal.bench.context import BenchContext, PostResult
-from portal.bench.people import create_presettled
+from portal.bench.people import create_presettled, mark_settled
 from portal.bench.report import Section
 from portal.bench.stats import Latency, rate
+from settlement.push import push_settlement
 
 PHONE_GOAL_P95_MS = 1000.0
 
 
 async def push_latency(ctx: BenchContext) -> Section:
-    """N citizens' sockets open on one ASGI process; each citizen's settlement is finalized (the real
-    `finalize_settlement`, whose push runs on commit). Clock: from the commit to the fragment at her socket."""
-    from settlement.actions import finalize_settlement
-
+    """N citizens' sockets open on one ASGI process; each citizen's settlement is committed as settled, and
+    its push runs on commit exactly as in the worker (`transaction.on_commit(push_settlement)`).
+    Clock: from the commit to the fragment at her socket."""
     citizens = ctx.citizens[: ctx.config.clients]
     connected = [c for c in citizens if c.index in ctx.pool.sockets]
     rows = await ctx.in_thread(create_presettled, connected, ctx.institution)
     expected_socket = {public_id: c.index for (_sid, public_id), c in zip(rows, connected, strict=True)}
     committed: dict[str, float] = {}
 
-    def finalize_and_clock(row: tuple[int, str]) -> None:
+    def settle_and_clock(row: tuple[int, str]) -> None:
         settlement_id, public_id = row
         with transaction.atomic():
+            mark_settled(settlement_id)
             # Registered first, so it runs first after COMMIT: the clock starts at the commit, then the push.
             transaction.on_commit(lambda: committed.__setitem__(public_id, time.time()))
-            finalize_settlement(settlement_id)
+            transaction.on_commit(lambda: push_settlement(settlement_id))
 
     started = time.time()
-    await ctx.in_threads(finalize_and_clock, rows, ctx.config.push_threads)
+    await ctx.in_threads(settle_and_clock, rows, ctx.config.push_threads)
     pushed_in = time.time() - started
     public_ids = [public_id for _sid, public_id in rows]
     await ctx.pool.wait_for_all(public_ids, timeout=ctx.config.final_timeout)

@@ -24,7 +24,7 @@ from insurance.demo import DEMO_API_KEY_ID, DEMO_API_SECRET, make_id_number
 from insurance.identity import parse_id_number
 from insurance.models import EnrollmentStatus, Institution, InsuredPerson, Scheme
 from portal import crypto
-from settlement.models import Settlement, SettlementItem, Status
+from settlement.models import Settlement, SettlementEvent, SettlementItem, Status
 from vouchers.models import Voucher, VoucherStatus
 
 AUTH_BACKEND = "accounts.backends.PhonePasswordBackend"
@@ -143,3 +143,12 @@ def create_presettled(citizens: list[Citizen], institution: BenchInstitution) ->
                 for s in rows for code, name, cat, q, p in BILL])
         created += rows
     return [(s.pk, str(s.public_id)) for s in created]
+
+
+def mark_settled(settlement_id: int) -> None:
+    """The final state change of a pre-settled bill, as the worker writes it (status, time, event), without
+    the booking: the push measurement times what happens after the commit. Call inside a transaction."""
+    now = timezone.now()
+    Settlement.objects.filter(pk=settlement_id, status=Status.PRESETTLED).update(
+        status=Status.SETTLED, booked=True, finished_at=now, updated_at=now)
+    SettlementEvent.objects.create(settlement_id=settlement_id, status=Status.SETTLED, detail={"bench": True})

@@ -7,6 +7,7 @@ transport keeps it in the `unacked` hash and a worker's restore pass puts it bac
 is older than the visibility timeout. A worker runs that pass when it starts polling, then only every
 ~100 s; so the next worker is started once the 5 s visibility timeout has passed, and the test checks
 it ran the very same task id the killed worker had received (a requeue would have a new id).
+Only the workers need CELERY_VISIBILITY_TIMEOUT: the server just pushes the message onto the queue.
 """
 
 from __future__ import annotations

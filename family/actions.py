@@ -1,0 +1,256 @@
+"""Proxy grant state changes: ask, consent, invite, refuse, revoke, renew. One transaction and one audit
+row each; notices and pushes go out on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actions import OtpError, check_one_time_code, send_notice, send_one_time_code
+from accounts.models import Role, User
+from audit.actions import record_event
+from audit.models import Via
+from family.models import ALL_SCOPES, MAX_PROXIES, OPEN_STATUSES, ConsentVia, GrantStatus, ProxyGrant
+from insurance.identity import InvalidIdentifier, normalize_name, parse_id_number
+from insurance.models import InsuredPerson
+from insurance.selectors import person_by_id_number
+
+GRANT_LIFETIME = dt.timedelta(days=365)
+CHILD_AGE = 16
+
+
+class FamilyError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def consent_purpose(grant: ProxyGrant) -> str:
+    return f"c{grant.pk}"
+
+
+def _clean_scopes(scopes: list[str]) -> list[str]:
+    clean = [s for s in ALL_SCOPES if s in set(scopes)]
+    if not clean:
+        raise FamilyError(_("请至少选一项要帮她做的事。"), field="scopes")
+    return clean
+
+
+def _check_room(principal: InsuredPerson, proxy: User) -> None:
+    if proxy.person_id == principal.pk:
+        raise FamilyError(_("不能把自己添加为家人。"))
+    existing = ProxyGrant.objects.filter(principal=principal, proxy=proxy, status__in=OPEN_STATUSES).first()
+    if existing is not None:
+        if existing.status == GrantStatus.PENDING:
+            raise FamilyError(_("已经申请过了，正在等对方同意。"))
+        raise FamilyError(_("你们已经是亲情账户了，不用重复添加。"))
+    if ProxyGrant.objects.filter(principal=principal, status__in=OPEN_STATUSES).count() >= MAX_PROXIES:
+        raise FamilyError(_("一个人最多可以有5位家人帮办，已经满了。请先解除一位。"))
+
+
+def _activate(grant: ProxyGrant, scopes: list[str], via: str) -> None:
+    now = timezone.now()
+    grant.status = GrantStatus.ACTIVE
+    grant.scopes = scopes
+    grant.consent_via = via
+    grant.consented_at = now
+    grant.expires_at = now + GRANT_LIFETIME
+    grant.save(update_fields=["status", "scopes", "consent_via", "consented_at", "expires_at"])
+
+
+def _describe(grant: ProxyGrant, scopes: list[str] | None = None) -> str:
+    return "、".join(grant.scope_labels(scopes))
+
+
+def request_grant(
+    *, proxy: User, name: str, id_number: str, relationship: str, scopes: list[str], ip: str | None = None,
+) -> ProxyGrant:
+    """The son asks to help his mother. She consents by code, in her account, or via a helper.
+    A child under 16 in the proxy's own household is bound at once."""
+    if proxy.person_id is None:
+        raise FamilyError(_("请先完成您自己的实名认证，家人才知道是谁在申请。"))
+    try:
+        clean_name = normalize_name(name)
+        parsed = parse_id_number(id_number)
+    except InvalidIdentifier as exc:
+        raise FamilyError(str(exc), field="id_number") from None
+    principal = person_by_id_number(parsed.value)
+    if principal is None or principal.name != clean_name:
+        raise FamilyError(_("姓名和身份证号对不上，或没有这个人的参保信息。请核对后再试。"), field="name")
+    scopes = _clean_scopes(scopes)
+    with transaction.atomic():
+        _check_room(principal, proxy)
+        household_child = (principal.age < CHILD_AGE and principal.household_id
+                           and principal.household_id == proxy.person.household_id)
+        try:
+            with transaction.atomic():
+                grant = ProxyGrant.objects.create(principal=principal, proxy=proxy, relationship=relationship,
+                                                  scopes=[], requested_scopes=scopes)
+        except IntegrityError:
+            raise FamilyError(_("已经申请过了，正在等对方同意。")) from None
+        record_event(action="family.requested", via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
+                     detail={"grant": str(grant.public_id), "scopes": scopes})
+        if household_child:
+            _activate(grant, scopes, ConsentVia.HOUSEHOLD)
+            record_event(action="family.granted", via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
+                         detail={"grant": str(grant.public_id), "consent": ConsentVia.HOUSEHOLD})
+            return grant
+    text = _("【医保通】%(who)s（%(rel)s）申请在医保通帮您：%(what)s。同意的话，把验证码%%(code)s告诉他；"
+             "不同意请不要告诉任何人。也可以登录医保通在“谁在帮我”里同意或拒绝。") % {
+        "who": proxy.person.name, "rel": grant.get_relationship_display(), "what": _describe(grant, scopes)}
+    try:
+        send_one_time_code(phone_e164=principal.phone, purpose=consent_purpose(grant), ip=ip, sms_text=text)
+    except OtpError as exc:
+        raise FamilyError(exc.message) from None
+    return grant
+
+
+def resend_consent_code(grant: ProxyGrant, *, ip: str | None = None) -> None:
+    if grant.status != GrantStatus.PENDING:
+        raise FamilyError(_("这个申请已经处理过了。"))
+    text = _("【医保通】%(who)s申请帮您办理医保。同意的话，把验证码%%(code)s告诉他。") % {"who": grant.proxy.person.name}
+    try:
+        send_one_time_code(phone_e164=grant.principal.phone, purpose=consent_purpose(grant), ip=ip, sms_text=text)
+    except OtpError as exc:
+        raise FamilyError(exc.message) from None
+
+
+def consent_with_code(grant: ProxyGrant, *, proxy: User, code: str, ip: str | None = None) -> ProxyGrant:
+    """The mother read the code from her phone to her son; he types it in."""
+    if grant.proxy_id != proxy.pk or grant.status != GrantStatus.PENDING:
+        raise FamilyError(_("这个申请已经处理过了。"))
+    try:
+        check_one_time_code(phone_e164=grant.principal.phone, purpose=consent_purpose(grant), code=code)
+    except OtpError as exc:
+        raise FamilyError(exc.message, field="code") from None
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.status != GrantStatus.PENDING:
+            raise FamilyError(_("这个申请已经处理过了。"))
+        _check_limit_on_activation(grant)
+        _activate(grant, grant.requested_scopes, ConsentVia.CODE)
+        record_event(action="family.granted", via=Via.PROXY, actor=proxy, subject=grant.principal, ip=ip,
+                     detail={"grant": str(grant.public_id), "consent": ConsentVia.CODE, "scopes": grant.scopes})
+        _tell_principal_added(grant)
+    return grant
+
+
+def _check_limit_on_activation(grant: ProxyGrant) -> None:
+    active = ProxyGrant.objects.active().filter(principal=grant.principal).exclude(pk=grant.pk).count()
+    if active >= MAX_PROXIES:
+        raise FamilyError(_("一个人最多可以有5位家人帮办，已经满了。请先解除一位。"))
+
+
+def _tell_principal_added(grant: ProxyGrant) -> None:
+    send_notice(grant.principal.phone, _("【医保通】%(who)s（%(rel)s）已成为您的亲情账户家人，可以：%(what)s。"
+                                         "不认识或不同意，请登录医保通在“谁在帮我”里马上解除，或拨打%(h)s。") % {
+        "who": grant.proxy.masked_name, "rel": grant.get_relationship_display(), "what": _describe(grant),
+        "h": settings.SITE_HOTLINE})
+
+
+def answer_request(grant: ProxyGrant, *, principal_user: User, approve: bool, scopes: list[str] | None = None,
+                   ip: str | None = None) -> ProxyGrant:
+    """The mother answers in her own account; she may agree to fewer things than asked."""
+    if principal_user.person_id != grant.principal_id:
+        raise FamilyError(_("找不到这个申请。"))
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.status != GrantStatus.PENDING:
+            raise FamilyError(_("这个申请已经处理过了。"))
+        if not approve:
+            grant.status, grant.ended_at = GrantStatus.REFUSED, timezone.now()
+            grant.save(update_fields=["status", "ended_at"])
+            record_event(action="family.refused", actor=principal_user, subject=grant.principal, ip=ip,
+                         detail={"grant": str(grant.public_id)})
+            return grant
+        agreed = [s for s in _clean_scopes(scopes or []) if s in grant.requested_scopes]
+        if not agreed:
+            raise FamilyError(_("请至少选一项他申请的事。"), field="scopes")
+        _check_limit_on_activation(grant)
+        _activate(grant, agreed, ConsentVia.ACCOUNT)
+        record_event(action="family.granted", actor=principal_user, subject=grant.principal, ip=ip,
+                     detail={"grant": str(grant.public_id), "consent": ConsentVia.ACCOUNT, "scopes": agreed})
+    return grant
+
+
+def invite_proxy(*, principal_user: User, phone_e164: str, relationship: str, scopes: list[str],
+                 ip: str | None = None) -> ProxyGrant:
+    """The mother adds her son from her own account, by his phone number: her act is her consent."""
+    principal = principal_user.person
+    if principal is None:
+        raise FamilyError(_("请先完成实名认证。"))
+    scopes = _clean_scopes(scopes)
+    with transaction.atomic():
+        proxy = User.objects.get_by_phone(phone_e164)
+        if proxy is None:
+            proxy = User.objects.create_user(phone_e164)
+        if proxy.role != Role.CITIZEN:
+            raise FamilyError(_("这个手机号是工作人员账户，不能添加为家人。"), field="phone")
+        _check_room(principal, proxy)
+        grant = ProxyGrant.objects.create(principal=principal, proxy=proxy, relationship=relationship,
+                                          scopes=[], requested_scopes=scopes, requested_by_principal=True)
+        _activate(grant, scopes, ConsentVia.PRINCIPAL_INVITE)
+        record_event(action="family.granted", actor=principal_user, subject=principal, ip=ip,
+                     detail={"grant": str(grant.public_id), "consent": ConsentVia.PRINCIPAL_INVITE, "scopes": scopes})
+        send_notice(phone_e164, _("【医保通】%(who)s把您添加为亲情账户家人，您可以帮她：%(what)s。请用本手机号登录医保通。")
+                    % {"who": principal.masked_name, "what": _describe(grant)})
+    return grant
+
+
+def revoke_grant(grant: ProxyGrant, *, by: User, ip: str | None = None) -> ProxyGrant:
+    """Either side ends it, at once: open pages and sockets of the proxy lose access within a second."""
+    if by.pk != grant.proxy_id and by.person_id != grant.principal_id:
+        raise FamilyError(_("找不到这个授权。"))
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.status not in OPEN_STATUSES:
+            return grant
+        grant.status, grant.ended_at = GrantStatus.REVOKED, timezone.now()
+        grant.save(update_fields=["status", "ended_at"])
+        record_event(action="family.revoked", via=Via.SELF if by.person_id == grant.principal_id else Via.PROXY,
+                     actor=by, subject=grant.principal, ip=ip, detail={"grant": str(grant.public_id)})
+        proxy_id, person_id = grant.proxy_id, grant.principal_id
+        transaction.on_commit(lambda: _push_revoked(proxy_id, person_id))
+    return grant
+
+
+def _push_revoked(proxy_user_id: int, person_id: int) -> None:
+    from family.push import push_access_revoked
+
+    push_access_revoked(proxy_user_id, person_id)
+
+
+def renew_grant(grant: ProxyGrant, *, principal_user: User, ip: str | None = None) -> ProxyGrant:
+    if principal_user.person_id != grant.principal_id:
+        raise FamilyError(_("找不到这个授权。"))
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.status != GrantStatus.ACTIVE:
+            raise FamilyError(_("这个授权已经结束了，请重新添加。"))
+        grant.expires_at = timezone.now() + GRANT_LIFETIME
+        grant.save(update_fields=["expires_at"])
+        record_event(action="family.renewed", actor=principal_user, subject=grant.principal, ip=ip,
+                     detail={"grant": str(grant.public_id)})
+    return grant
+
+
+def note_proxy_use(grant_id: int, action: str) -> None:
+    """A proxy used a grant: remember when, and tell her (at most one SMS an hour per grant)."""
+    from django.core.cache import cache
+
+    now = timezone.now()
+    grant = ProxyGrant.objects.select_related("principal", "proxy").filter(pk=grant_id).first()
+    if grant is None:
+        return
+    ProxyGrant.objects.filter(pk=grant_id).update(last_used_at=now)
+    if action not in ("voucher.code_shown", "voucher.activated", "voucher.reactivated"):
+        return
+    if not cache.add(f"proxy-use-notice:{grant_id}", 1, timeout=3600):
+        return
+    what = _("打开了您的医保码") if action == "voucher.code_shown" else _("替您开通了医保码")
+    send_notice(grant.principal.phone, _("【医保通】%(who)s刚刚%(what)s。不是您同意的，请在“谁在帮我”里解除。")
+                % {"who": grant.proxy.masked_name, "what": what})
