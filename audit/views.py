@@ -13,6 +13,8 @@ from audit.selectors import events_about
 @login_required
 def account_record(request: HttpRequest) -> HttpResponse:
     """我的账户记录: only ever the signed-in person's own events."""
+    if getattr(request, "acting_grant", None) is not None:  # her record is hers to read
+        return render(request, "vouchers/not_allowed.html", status=403)
     person = request.user.person
     if person is None:
         return redirect("vouchers:activate")
@@ -34,4 +36,6 @@ def _who(event, user) -> str:
 
     if event.actor_id == user.pk and event.via == Via.SELF:
         return _("您本人")
+    if event.actor_label and event.via != Via.SELF:
+        return f"{event.actor_label}（{event.get_via_display()}）"
     return event.actor_label or event.get_via_display()

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class FamilyConfig(AppConfig):
     name = "family"
     verbose_name = _("亲情账户")
+
+    def ready(self) -> None:
+        from family import receivers  # noqa: F401  (connects the audit receiver)
+        from family.selectors import watchable_person_ids
+        from settlement.watchers import register_watch_provider
+
+        register_watch_provider(watchable_person_ids)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/record/", include("audit.urls")),
     path("account/enrollment/", include("insurance.urls")),
     path("records/", include("settlement.urls")),
+    path("family/", include("family.urls")),
     path("counter/", include("settlement.counter_urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),

@@ -7,10 +7,12 @@ import datetime as dt
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from settlement.models import Settlement
-from settlement.push import institution_group, person_group, render_status
+from settlement.push import institution_group, person_group, render_status, user_group, watchers_group
+from settlement.watchers import may_watch, watched_person_ids
 
 RECENT = dt.timedelta(minutes=15)
 SHOW_FINISHED_FOR = dt.timedelta(minutes=2)
@@ -75,9 +77,38 @@ class PersonStatusConsumer(_StatusConsumer):
     template = "settlement/_status.html"
 
     def authorize(self, user):
-        if user.person_id is None:
+        self.user_id = user.pk
+        self.watching = set(watched_person_ids(user))
+        if user.person_id is None and not self.watching:
             return None, None
-        return [person_group(user.person_id)], self.current_for(person_id=user.person_id)
+        groups = [user_group(user.pk)] + [watchers_group(pid) for pid in sorted(self.watching)]
+        if user.person_id is not None:
+            groups.append(person_group(user.person_id))
+            return groups, self.current_for(person_id=user.person_id)
+        return groups, None
+
+    async def settlement_watch(self, event: dict) -> None:
+        """A watched person's settlement. Access is checked again for each message, so a grant revoked
+        a moment ago stops the flow even if the revoke push itself was lost."""
+        person_id = event.get("person_id")
+        if person_id not in self.watching:
+            return
+        user = self.scope["user"]
+        if not await database_sync_to_async(may_watch)(user, person_id):
+            await self._stop_watching(person_id)
+            return
+        await self.settlement_update(event)
+
+    async def access_revoked(self, event: dict) -> None:
+        await self._stop_watching(event["person_id"])
+
+    async def _stop_watching(self, person_id: int) -> None:
+        self.watching.discard(person_id)
+        group = watchers_group(person_id)
+        await self.channel_layer.group_discard(group, self.channel_name)
+        if group in self.joined:
+            self.joined.remove(group)
+        await self.send(text_data=render_to_string("settlement/_watch_revoked.html", {"person_id": person_id}))
 
     def current_for(self, **filters) -> int | None:
         """What a page opening now should show: a settlement still running, or one that ended a moment

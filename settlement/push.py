@@ -26,6 +26,16 @@ def person_group(person_id: int) -> str:
     return f"settlement.person.{person_id}"
 
 
+def watchers_group(person_id: int) -> str:
+    """Proxies (and helper sessions) watching a person: they get a fragment that names her."""
+    return f"settlement.watchers.{person_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every socket of one user: used to take access away at once (a revoked grant)."""
+    return f"settlement.user.{user_id}"
+
+
 def institution_group(institution_id: int) -> str:
     return f"settlement.institution.{institution_id}"
 
@@ -54,10 +64,12 @@ def push_settlement(settlement_id: int) -> None:
         return
     messages = []
     for group, template in ((person_group(settlement.person_id), "settlement/_status.html"),
+                            (watchers_group(settlement.person_id), "settlement/_watch_status.html"),
                             (institution_group(settlement.institution_id), "settlement/_counter_status.html")):
         try:
             # operator_id: each counter shows only its own operator's settlements (CounterStatusConsumer).
-            messages.append((group, {"type": "settlement.update", "settlement_id": settlement.pk,
+            kind = "settlement.watch" if group.startswith("settlement.watchers.") else "settlement.update"
+            messages.append((group, {"type": kind, "settlement_id": settlement.pk, "person_id": settlement.person_id,
                                      "status": settlement.status, "operator_id": settlement.operator_id,
                                      "html": rendered(settlement, template),
                                      "sent_at": _now()}))

@@ -8,16 +8,35 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from audit.actions import client_ip, record_event
+from audit.models import Via
 from settlement.models import Settlement
 from settlement.texts import headline
+
+
+def _records_subject(request: HttpRequest):
+    """Herself, or the principal she acts for when the grant includes view_records."""
+    if not request.may("view_records"):
+        return None
+    return request.subject_person
+
+
+def _note_proxy_view(request: HttpRequest, person, what: str) -> None:
+    grant = request.acting_grant
+    if grant is not None:
+        record_event(action=what, via=Via.PROXY, actor=request.user, subject=person, ip=client_ip(request),
+                     detail={"grant_id": grant.pk})
 
 
 @never_cache
 @login_required
 def records(request: HttpRequest) -> HttpResponse:
-    person = request.user.person
+    person = _records_subject(request)
+    if person is None and request.acting_grant is not None:
+        return render(request, "vouchers/not_allowed.html", status=403)
     if person is None:
         return redirect("vouchers:activate")
+    _note_proxy_view(request, person, "records.viewed")
     qs = Settlement.objects.filter(person=person).select_related("institution")
     page = Paginator(qs, 10).get_page(request.GET.get("page"))
     rows = [{"s": s, "headline": headline(s),
@@ -28,7 +47,7 @@ def records(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def receipt(request: HttpRequest, settlement_id: str) -> HttpResponse:
-    person = request.user.person
+    person = _records_subject(request)
     settlement = None
     if person is not None:
         try:
@@ -38,4 +57,5 @@ def receipt(request: HttpRequest, settlement_id: str) -> HttpResponse:
             settlement = None
     if settlement is None:  # someone else's receipt looks exactly like a missing one
         raise Http404
+    _note_proxy_view(request, person, "records.viewed")
     return render(request, "settlement/receipt.html", {"s": settlement, "headline": headline(settlement)})

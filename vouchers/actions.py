@@ -22,7 +22,7 @@ class VoucherError(Exception):
 
 
 def activate_voucher(
-    person: InsuredPerson, *, actor=None, via: str = Via.SELF, ip: str | None = None
+    person: InsuredPerson, *, actor=None, via: str = Via.SELF, ip: str | None = None, detail: dict | None = None
 ) -> Voucher:
     if person.status != EnrollmentStatus.ENROLLED:
         raise VoucherError(_("您的参保状态是“%(s)s”，暂时不能开通医保码。请拨打12393。")
@@ -36,7 +36,7 @@ def activate_voucher(
         voucher.activated_at = timezone.now()
         voucher.suspended_at = None
         voucher.save(update_fields=["status", "activated_at", "suspended_at"])
-        record_event(action=action, via=via, actor=actor, subject=person, ip=ip)
+        record_event(action=action, via=via, actor=actor, subject=person, ip=ip, detail=detail)
     return voucher
 
 

@@ -123,8 +123,19 @@ def agree(request: HttpRequest) -> HttpResponse:
     return render(request, "vouchers/agree.html", {"form": form, "step": 3, "error": error})
 
 
-def _code_context(request: HttpRequest, *, large: bool = False) -> dict | None:
-    person = request.user.person
+def _subject(request: HttpRequest):
+    """The person whose code this request may show: herself, or (acting for) a principal who granted
+    show_code. None means: not allowed."""
+    if not request.may("show_code"):
+        return None
+    return request.subject_person
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "vouchers/not_allowed.html", status=403)
+
+
+def _code_context(request: HttpRequest, person, *, large: bool = False) -> dict | None:
     voucher = voucher_of(person)
     if voucher is None or voucher.status != VoucherStatus.ACTIVE:
         return None
@@ -133,6 +144,7 @@ def _code_context(request: HttpRequest, *, large: bool = False) -> dict | None:
     return {
         "person": person,
         "voucher": voucher,
+        "acting": request.acting_grant is not None,
         "qr": qr_png_data_uri(token, box_size=10 if large else 7),
         "issued_at": issued,
         "refresh_seconds": settings.CODE_REFRESH_SECONDS,
@@ -145,24 +157,30 @@ def _code_context(request: HttpRequest, *, large: bool = False) -> dict | None:
 @never_cache
 @login_required
 def code(request: HttpRequest) -> HttpResponse:
-    person = request.user.person
+    person = _subject(request)
+    if request.acting_grant is not None and person is None:
+        return _forbidden(request)
     if person is None:
         return redirect("vouchers:activate")
     voucher = voucher_of(person)
     if voucher is None or voucher.status != VoucherStatus.ACTIVE:
-        return render(request, "vouchers/not_active.html", {"voucher": voucher})
+        return render(request, "vouchers/not_active.html", {"voucher": voucher, "acting": request.acting_grant})
     large = request.resolver_match.url_name == "code_large"
-    record_event(action="voucher.code_shown", actor=request.user, subject=person, ip=client_ip(request))
-    return render(request, "vouchers/code.html", _code_context(request, large=large))
+    grant = request.acting_grant
+    record_event(action="voucher.code_shown", actor=request.user, subject=person, ip=client_ip(request),
+                 via=request.subject_via, detail={"grant_id": grant.pk} if grant else None)
+    return render(request, "vouchers/code.html", _code_context(request, person, large=large))
 
 
 @never_cache
 @login_required
 def code_card(request: HttpRequest) -> HttpResponse:
-    """The fragment htmx swaps in every 30 seconds: a fresh QR and countdown."""
-    if request.user.person is None:
-        return HttpResponse(status=403)
-    context = _code_context(request, large=request.GET.get("large") == "1")
+    """The fragment htmx swaps in every 30 seconds: a fresh QR and countdown. Checked again each time,
+    so a revoked proxy's open page stops getting codes."""
+    person = _subject(request)
+    if person is None:
+        return render(request, "vouchers/_code_gone.html", status=403 if request.acting_grant else 200)
+    context = _code_context(request, person, large=request.GET.get("large") == "1")
     if context is None:
         return render(request, "vouchers/_code_gone.html", status=200)
     return render(request, "vouchers/_code_card.html", context)
@@ -172,6 +190,8 @@ def code_card(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lost_phone(request: HttpRequest) -> HttpResponse:
+    if request.acting_grant is not None:  # only she can suspend her own code
+        return _forbidden(request)
     person = request.user.person
     voucher = voucher_of(person)
     if voucher is None:
@@ -180,5 +200,3 @@ def lost_phone(request: HttpRequest) -> HttpResponse:
         suspend_voucher(person, actor=request.user, ip=client_ip(request))
         return redirect("vouchers:code")
     return render(request, "vouchers/lost_phone.html", {"voucher": voucher})
-
-

@@ -82,6 +82,9 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
                 sections[-1].problems.append(f"{errors} tracebacks in the {service.name} log ({service.log_path})")
     finally:
         sampler.stop()
+        import shutil  # DEBUG-DUMP
+        for service in services:  # DEBUG-DUMP
+            shutil.copy(service.log_path, f"/tmp/last-{service.name}.log")  # DEBUG-DUMP
         for service in reversed(services):
             service.stop()
     return Report(environment=environment, config=asdict(config), sections=sections, seconds=time.time() - began)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "insurance",
     "vouchers",
     "settlement",
+    "family",
     "elder_mode",
     "portal",
 ]
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "elder_mode.middleware.ElderModeMiddleware",
+    "family.middleware.ActingForMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "elder_mode.context_processors.elder_mode",
+                "family.context_processors.acting_for",
                 "portal.context_processors.site",
             ],
         },

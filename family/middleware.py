@@ -1,0 +1,44 @@
+"""The "acting for" context: which person this request is about, and what it may do for her.
+
+Other apps read `request.subject_person`, `request.subject_via`, `request.acting_grant` and call
+`request.may(scope)`; they never import family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+SESSION_KEY = "acting_for"
+
+
+class ActingForMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        request.acting_grant = None
+        request.subject_person = None
+        request.subject_via = "self"
+        if user is not None and user.is_authenticated:
+            request.subject_person = user.person
+            grant_id = request.session.get(SESSION_KEY)
+            if grant_id:
+                from family.selectors import grant_for_proxy
+
+                grant = grant_for_proxy(user, grant_id)
+                if grant is not None and grant.is_active:
+                    request.acting_grant = grant
+                    request.subject_person = grant.principal
+                    request.subject_via = "proxy"
+                else:  # revoked or expired since: back to herself, silently
+                    request.session.pop(SESSION_KEY, None)
+
+        def may(scope: str) -> bool:
+            grant = request.acting_grant
+            return grant is None or grant.allows(scope)
+
+        request.may = may
+        return self.get_response(request)

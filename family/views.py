@@ -1,0 +1,207 @@
+"""亲情账户 pages. Every grant is looked up through the signed-in user (as proxy or as principal):
+anyone else gets a 404, exactly as for a grant that does not exist."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.actions import client_ip
+from family import actions
+from family.forms import AnswerForm, ConsentCodeForm, InviteForm, RequestGrantForm
+from family.middleware import SESSION_KEY
+from family.models import GrantStatus, Scope
+from family.selectors import grant_for_principal, grant_for_proxy, grants_given_by, grants_held_by
+
+
+def _citizen_required(view):
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if request.user.is_worker:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@never_cache
+@_citizen_required
+def hub(request: HttpRequest) -> HttpResponse:
+    person = request.user.person
+    given = list(grants_given_by(person)) if person else []
+    return render(request, "family/hub.html", {
+        "held": list(grants_held_by(request.user)),
+        "helpers": [g for g in given if g.status == GrantStatus.ACTIVE],
+        "pending_for_me": [g for g in given if g.status == GrantStatus.PENDING],
+        "answer_form": AnswerForm(),
+    })
+
+
+@never_cache
+@_citizen_required
+@require_http_methods(["GET", "POST"])
+def add(request: HttpRequest) -> HttpResponse:
+    """The son asks to help his mother."""
+    form = RequestGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = actions.request_grant(proxy=request.user, ip=client_ip(request), **form.cleaned_data)
+        except actions.FamilyError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if grant.status == GrantStatus.ACTIVE:
+                return redirect("family:hub")
+            return redirect("family:consent", grant_id=grant.public_id)
+    return render(request, "family/add.html", {"form": form})
+
+
+@never_cache
+@_citizen_required
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, grant_id) -> HttpResponse:
+    grant = grant_for_proxy(request.user, grant_id)
+    if grant is None:
+        raise Http404
+    if grant.status != GrantStatus.PENDING:
+        return redirect("family:hub")
+    form = ConsentCodeForm(request.POST or None)
+    notice = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "resend":
+            form = ConsentCodeForm()
+            try:
+                actions.resend_consent_code(grant, ip=client_ip(request))
+                notice = _("已经重新发了一条验证码到她的手机。")
+            except actions.FamilyError as exc:
+                form.add_error(None, exc.message)
+        elif form.is_valid():
+            try:
+                actions.consent_with_code(grant, proxy=request.user, code=form.cleaned_data["code"],
+                                          ip=client_ip(request))
+            except actions.FamilyError as exc:
+                form.add_error("code" if exc.field == "code" else None, exc.message)
+            else:
+                return redirect("family:hub")
+    return render(request, "family/consent.html", {"grant": grant, "form": form, "notice": notice})
+
+
+@never_cache
+@_citizen_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest) -> HttpResponse:
+    """The mother adds her son from her own account."""
+    if request.user.person is None:
+        return redirect("vouchers:activate")
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.invite_proxy(principal_user=request.user, phone_e164=form.cleaned_data["phone"],
+                                 relationship=form.cleaned_data["relationship"], scopes=form.cleaned_data["scopes"],
+                                 ip=client_ip(request))
+        except actions.FamilyError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("family:hub")
+    return render(request, "family/invite.html", {"form": form})
+
+
+@_citizen_required
+@require_POST
+def answer(request: HttpRequest, grant_id) -> HttpResponse:
+    grant = grant_for_principal(request.user.person, grant_id)
+    if grant is None:
+        raise Http404
+    form = AnswerForm(request.POST)
+    approve = request.POST.get("decision") == "approve"
+    scopes = form.cleaned_data.get("scopes", []) if form.is_valid() else []
+    try:
+        actions.answer_request(grant, principal_user=request.user, approve=approve, scopes=scopes,
+                               ip=client_ip(request))
+    except actions.FamilyError as exc:
+        return render(request, "family/hub.html", {
+            "held": list(grants_held_by(request.user)), "error": exc.message,
+            "helpers": [g for g in grants_given_by(request.user.person) if g.status == GrantStatus.ACTIVE],
+            "pending_for_me": [g for g in grants_given_by(request.user.person) if g.status == GrantStatus.PENDING],
+            "answer_form": AnswerForm(),
+        }, status=422)
+    return redirect("family:hub")
+
+
+@_citizen_required
+@require_POST
+def revoke(request: HttpRequest, grant_id) -> HttpResponse:
+    grant = grant_for_principal(request.user.person, grant_id) or grant_for_proxy(request.user, grant_id)
+    if grant is None:
+        raise Http404
+    actions.revoke_grant(grant, by=request.user, ip=client_ip(request))
+    if request.session.get(SESSION_KEY) == str(grant.public_id):
+        request.session.pop(SESSION_KEY, None)
+    return redirect("family:hub")
+
+
+@_citizen_required
+@require_POST
+def renew(request: HttpRequest, grant_id) -> HttpResponse:
+    grant = grant_for_principal(request.user.person, grant_id)
+    if grant is None:
+        raise Http404
+    try:
+        actions.renew_grant(grant, principal_user=request.user, ip=client_ip(request))
+    except actions.FamilyError:
+        pass
+    return redirect("family:hub")
+
+
+@_citizen_required
+@require_POST
+def start_acting(request: HttpRequest, grant_id) -> HttpResponse:
+    grant = grant_for_proxy(request.user, grant_id)
+    if grant is None or not grant.is_active:
+        raise Http404
+    request.session[SESSION_KEY] = str(grant.public_id)
+    if Scope.SHOW_CODE in grant.scopes:
+        return redirect("vouchers:code")
+    if Scope.VIEW_RECORDS in grant.scopes:
+        return redirect("settlement:records")
+    return redirect("family:hub")
+
+
+@require_POST
+def stop_acting(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    return redirect("family:hub" if request.user.is_authenticated else "home")
+
+
+@never_cache
+@_citizen_required
+@require_http_methods(["GET", "POST"])
+def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
+    """With the act scope, the son opens his mother's e-voucher for her."""
+    from vouchers.actions import VoucherError, activate_voucher
+    from vouchers.selectors import voucher_status_of
+
+    grant = grant_for_proxy(request.user, grant_id)
+    if grant is None:
+        raise Http404
+    if not grant.allows(Scope.ACT):
+        return render(request, "vouchers/not_allowed.html", status=403)
+    person = grant.principal
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("agree") != "on":
+            error = _("请先勾选“她同意开通”。")
+        else:
+            try:
+                activate_voucher(person, actor=request.user, via="proxy", ip=client_ip(request),
+                                 detail={"grant_id": grant.pk})
+            except VoucherError as exc:
+                error = exc.message
+            else:
+                return redirect("family:hub")
+    return render(request, "family/activate.html", {"grant": grant, "person": person, "error": error,
+                                                    "status": voucher_status_of(person)})
