@@ -17,6 +17,7 @@ ACTION_TEXT = {
     "family.granted": _("亲情账户授权生效"),
     "family.refused": _("拒绝了亲情账户申请"),
     "family.revoked": _("解除了亲情账户授权"),
+    "family.help_requested": _("请家人帮忙"),
     "family.renewed": _("亲情账户授权续期一年"),
     "settlement.received": _("医院或药店提交了结算"),
     "settlement.settled": _("结算完成"),

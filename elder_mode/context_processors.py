@@ -1,8 +1,21 @@
+from django.conf import settings
 from django.http import HttpRequest
+
+from elder_mode.preferences import voice_preferences
 
 
 def elder_mode(request: HttpRequest) -> dict:
     return {
         "elder_mode": getattr(request, "elder_mode", False),
         "elder_mode_chosen": getattr(request, "elder_mode_chosen", True),
+        "session_seconds": settings.SESSION_COOKIE_AGE,
+        "nearest_help_point": _nearest(request),
+        **voice_preferences(request),
     }
+
+
+def _nearest(request: HttpRequest) -> str:
+    from elder_mode.help_points import nearest_help_point
+
+    person = getattr(request, "subject_person", None)
+    return nearest_help_point(getattr(person, "region_code", None))

@@ -21,3 +21,25 @@ def elder_mode_for(request: HttpRequest) -> tuple[bool, bool]:
 
 def remember_elder_mode(response: HttpResponse, enabled: bool) -> None:
     response.set_cookie(COOKIE_NAME, "1" if enabled else "0", max_age=COOKIE_AGE, samesite="Lax", httponly=True)
+
+
+VOICE_COOKIE = "voice"  # "on" plays each step's guide and each result by itself
+VOICE_LANG_COOKIE = "voice_lang"  # "cmn" Mandarin, "yue" Cantonese
+VOICE_RATE_COOKIE = "voice_rate"  # "normal" or "slow"
+VOICE_LANGS = ("cmn", "yue")
+VOICE_RATES = ("normal", "slow")
+
+
+def voice_preferences(request: HttpRequest) -> dict[str, str | bool]:
+    lang = request.COOKIES.get(VOICE_LANG_COOKIE)
+    rate = request.COOKIES.get(VOICE_RATE_COOKIE)
+    return {
+        "voice_on": request.COOKIES.get(VOICE_COOKIE) == "on",
+        "voice_lang": lang if lang in VOICE_LANGS else "cmn",
+        "voice_rate": rate if rate in VOICE_RATES else "normal",
+    }
+
+
+def remember_voice(response: HttpResponse, *, on: bool, lang: str, rate: str) -> None:
+    for name, value in ((VOICE_COOKIE, "on" if on else "off"), (VOICE_LANG_COOKIE, lang), (VOICE_RATE_COOKIE, rate)):
+        response.set_cookie(name, value, max_age=COOKIE_AGE, samesite="Lax", httponly=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from elder_mode.preferences import remember_elder_mode
 
@@ -22,3 +22,46 @@ def switch(request: HttpRequest) -> HttpResponse:
     response = redirect(target)
     remember_elder_mode(response, enabled)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def voice_settings(request: HttpRequest) -> HttpResponse:
+    """听语音: on or off, Mandarin or Cantonese, slow or normal. Remembered in cookies (kiosks too)."""
+    from django.shortcuts import render
+
+    from elder_mode.preferences import VOICE_LANGS, VOICE_RATES, remember_voice, voice_preferences
+
+    if request.method == "POST":
+        lang = request.POST.get("voice_lang")
+        rate = request.POST.get("voice_rate")
+        on = request.POST.get("voice_on") == "on"
+        response = redirect(_safe_next(request))
+        remember_voice(response, on=on, lang=lang if lang in VOICE_LANGS else "cmn",
+                       rate=rate if rate in VOICE_RATES else "normal")
+        return response
+    return render(request, "elder_mode/voice_settings.html", {"prefs": voice_preferences(request),
+                                                              "next": _safe_next(request)})
+
+
+def glossary(request: HttpRequest) -> HttpResponse:
+    from django.shortcuts import render
+
+    from elder_mode.glossary import TERMS
+
+    return render(request, "elder_mode/glossary.html", {"terms": TERMS})
+
+
+@require_http_methods(["GET", "POST"])
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """One tap on "继续使用" keeps the session going (the session is saved on every request)."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True, "seconds": request.session.get_expiry_age() if request.user.is_authenticated
+                         else None})
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return "/"
+    return target

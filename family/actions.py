@@ -254,3 +254,26 @@ def note_proxy_use(grant_id: int, action: str) -> None:
     what = _("打开了您的医保码") if action == "voucher.code_shown" else _("替您开通了医保码")
     send_notice(grant.principal.phone, _("【医保通】%(who)s刚刚%(what)s。不是您同意的，请在“谁在帮我”里解除。")
                 % {"who": grant.proxy.masked_name, "what": what})
+
+
+def ask_family_for_help(*, principal_user: User, ip: str | None = None) -> int:
+    """请家人帮我: tell everyone who may act for her (push to their open pages, and an SMS). Returns how many."""
+    person = principal_user.person
+    if person is None:
+        return 0
+    grants = list(ProxyGrant.objects.active().filter(principal=person).select_related("proxy"))
+    with transaction.atomic():
+        record_event(action="family.help_requested", actor=principal_user, subject=person, ip=ip,
+                     detail={"proxies": len(grants)})
+        for grant in grants:
+            send_notice(grant.proxy.phone, _("【医保通】%(who)s在医保通上点了“请家人帮我”，请给她打个电话。") % {
+                "who": person.masked_name})
+        proxy_ids = [g.proxy_id for g in grants]
+        transaction.on_commit(lambda: _push_help(proxy_ids, person))
+    return len(grants)
+
+
+def _push_help(proxy_user_ids: list[int], person: InsuredPerson) -> None:
+    from family.push import push_notice
+
+    push_notice(proxy_user_ids, "family/_help_notice.html", {"person": person})

@@ -8,6 +8,7 @@ urlpatterns = [
     path("add/", views.add, name="add"),
     path("invite/", views.invite, name="invite"),
     path("stop/", views.stop_acting, name="stop_acting"),
+    path("help/", views.ask_help, name="ask_help"),
     path("<uuid:grant_id>/consent/", views.consent, name="consent"),
     path("<uuid:grant_id>/answer/", views.answer, name="answer"),
     path("<uuid:grant_id>/revoke/", views.revoke, name="revoke"),

@@ -205,3 +205,21 @@ def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
                 return redirect("family:hub")
     return render(request, "family/activate.html", {"grant": grant, "person": person, "error": error,
                                                     "status": voucher_status_of(person)})
+
+
+@_citizen_required
+@require_POST
+def ask_help(request: HttpRequest) -> HttpResponse:
+    """请家人帮我, from the help block on every page."""
+    from django.contrib import messages
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    count = actions.ask_family_for_help(principal_user=request.user, ip=client_ip(request))
+    if count:
+        messages.success(request, _("已经告诉您的家人了（%(n)d位），他们会联系您。") % {"n": count})
+    else:
+        messages.info(request, _("您还没有添加能帮您的家人。可以在“亲情账户”里添加，或打12393。"))
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)

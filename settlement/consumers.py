@@ -63,6 +63,10 @@ class _StatusConsumer(AsyncWebsocketConsumer):
         html = event["html"].get(self.language) or event["html"].get("zh-hans")
         await self.send(text_data=html)
 
+    async def notice_show(self, event: dict) -> None:
+        """A one-off fragment for this user's pages (for example a parent's 请家人帮我)."""
+        await self.send(text_data=event["html"].get(self.language) or event["html"].get("zh-hans"))
+
     def authorize(self, user) -> tuple[list[str] | None, int | None]:
         raise NotImplementedError
 

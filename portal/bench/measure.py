@@ -42,9 +42,6 @@ async def push_latency(ctx: BenchContext) -> Section:
 
     received = [p for p in public_ids if p in ctx.pool.finals]
     latencies = [ctx.pool.finals[p].at - committed[p] for p in received if p in committed]
-    import json, os  # DEBUG-DUMP
-    if os.environ.get("BENCH_DUMP"):  # DEBUG-DUMP
-        json.dump([(committed[p] - started, ctx.pool.finals[p].at - committed[p]) for p in received], open(os.environ["BENCH_DUMP"], "w"))  # DEBUG-DUMP
     misrouted = sum(1 for p in received if ctx.pool.finals[p].socket != expected_socket[p])
     not_settled = sum(1 for p in received if ctx.pool.finals[p].status != "settled")
     lost = len(public_ids) - len(received)

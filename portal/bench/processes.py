@@ -111,7 +111,7 @@ def start_asgi_server(env: dict[str, str], log_dir: Path) -> Service:
     import requests
 
     port = free_port()
-    server = spawn("uvicorn", [sys.executable, "/tmp/gcwrap.py", "portal.asgi:application", "--host", "127.0.0.1",
+    server = spawn("uvicorn", [str(VENV_BIN / "uvicorn"), "portal.asgi:application", "--host", "127.0.0.1",
                                "--port", str(port), "--ws", "websockets", "--lifespan", "off",
                                "--no-access-log", "--log-level", "warning", "--backlog", "4096"], env, log_dir)
     server.url = f"http://127.0.0.1:{port}"

@@ -68,7 +68,8 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
         conn_max_age = (settings.DATABASES["default"].get("CONN_MAX_AGE", 0) if config.server_conn_max_age is None
                         else f"{config.server_conn_max_age} (--server-conn-max-age)")
         environment = {
-            "CPUs": os.cpu_count(), "load avg 1/5/15 min at start": load_before, "Python": platform.python_version(), **server_versions(database_url, redis_url),
+            "CPUs": os.cpu_count(), "load avg 1/5/15 min at start": load_before,
+            "Python": platform.python_version(), **server_versions(database_url, redis_url),
             "ASGI": "1 uvicorn process (websockets)", "CONN_MAX_AGE": conn_max_age,
             "worker": (f"1 Celery worker ({worker.extra['pool']}, concurrency {worker.extra['concurrency']})"
                        if worker else "none"),
@@ -82,9 +83,6 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
                 sections[-1].problems.append(f"{errors} tracebacks in the {service.name} log ({service.log_path})")
     finally:
         sampler.stop()
-        import shutil  # DEBUG-DUMP
-        for service in services:  # DEBUG-DUMP
-            shutil.copy(service.log_path, f"/tmp/last-{service.name}.log")  # DEBUG-DUMP
         for service in reversed(services):
             service.stop()
     return Report(environment=environment, config=asdict(config), sections=sections, seconds=time.time() - began)

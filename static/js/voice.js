@@ -1,0 +1,45 @@
+// Voice guidance. Without JavaScript the "听语音说明" link opens the audio; with it, audio plays in place.
+// When the person has turned voice on, each page's guide and each live result plays by itself.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var player = new Audio();
+  function voiceOn() { return root.getAttribute("data-voice") === "on"; }
+  function play(url) {
+    if (!url) return;
+    player.pause();
+    player.src = url;
+    var p = player.play();
+    if (p && p.catch) p.catch(function () { /* autoplay refused: the button is still there */ });
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest ? e.target.closest("[data-voice-play]") : null;
+    if (!link) return;
+    e.preventDefault();
+    play(link.getAttribute("data-voice-play"));
+  });
+  function sayUrl(text) {
+    var lang = root.getAttribute("data-voice-lang") || "cmn";
+    var rate = root.getAttribute("data-voice-rate") || "normal";
+    return "/elder/voice/say?lang=" + encodeURIComponent(lang) + "&rate=" + encodeURIComponent(rate) +
+      "&text=" + encodeURIComponent(text.slice(0, 200));
+  }
+  var lastSpoken = "";
+  function speakResult(el) {
+    if (!voiceOn() || !el || !el.getAttribute) return;
+    var text = el.getAttribute("data-speak");
+    if (!text || text === lastSpoken) return;
+    lastSpoken = text;
+    play(sayUrl(text));
+  }
+  document.addEventListener("htmx:oobAfterSwap", function (e) { speakResult(e.detail && e.detail.target); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var t = e.detail && e.detail.target;
+    if (t && t.querySelector) speakResult(t.matches("[data-speak]") ? t : t.querySelector("[data-speak]"));
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!voiceOn()) return;
+    var guide = document.querySelector("[data-voice-guide]");
+    if (guide) play(guide.getAttribute("data-voice-guide"));
+  });
+})();
