@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/bin/python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium fonts-noto-cjk espeak-ng gettext sox
+APT_PACKAGES := chromium fonts-noto-cjk espeak-ng gettext sox libsox-fmt-mp3
 SERVICE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 SERVICE_REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages: Chromium and CJK fonts for browser tests, espeak-ng for offline voice,
+# Debian packages: Chromium and CJK fonts for browser tests, espeak-ng and SoX (with MP3) for voice,
 # gettext to compile translations. Installed only when missing.
 system-deps:
 	@missing=""; \
@@ -31,6 +31,7 @@ system-deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	sox -h 2>/dev/null | grep -q "AUDIO FILE FORMATS:.* mp3 " || missing="$$missing libsox-fmt-mp3"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
@@ -43,6 +44,7 @@ messages: $(STAMP) system-deps
 run: $(STAMP) system-deps messages
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py build_voice_guides
 	@echo "医保通 is at http://$(HOST):$(PORT)/  (SMS codes: http://$(HOST):$(PORT)/dev/outbox/)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -87,7 +87,9 @@ def consent(request: HttpRequest, grant_id) -> HttpResponse:
                 form.add_error("code" if exc.field == "code" else None, exc.message)
             else:
                 return redirect("family:hub")
-    return render(request, "family/consent.html", {"grant": grant, "form": form, "notice": notice})
+    # A pending grant has no scopes yet: show what he asked for.
+    return render(request, "family/consent.html", {"grant": grant, "form": form, "notice": notice,
+                                                   "asked": grant.scope_labels(grant.requested_scopes)})
 
 
 @never_cache

@@ -19,12 +19,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
-from conftest import latest_code_sent_to
+from conftest import client_for, latest_code_sent_to
+from family.models import ProxyGrant
 from insurance.demo import seed_policy_rules
 from settlement.catalogue import CATALOGUE
 from settlement.models import Settlement
@@ -286,7 +289,7 @@ def chinese_left_in(text: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
 
 ANONYMOUS_PAGES = ["/", "/activate/", "/accounts/login/", "/accounts/worker/login/", "/no-such-page/"]
 SIGNED_IN_PAGES = ["/", "/code/", "/code/large/", "/code/lost/", "/account/record/", "/account/enrollment/",
-                   "/records/", "/no-such-page/"]
+                   "/records/", "/family/", "/family/add/", "/family/invite/", "/no-such-page/"]
 
 
 def english_client(client: Client) -> Client:
@@ -419,7 +422,7 @@ def test_grandmas_payment_history_receipt_and_live_status_read_in_english(
     receipt = assert_english(fetch(client, f"/records/{settlement.public_id}/"), allowed=data_names)
     assert "Insurance payment e-receipt" in receipt and "Outpatient" in receipt and "Class A" in receipt
 
-    for template in ("settlement/_status.html", "settlement/_counter_status.html"):
+    for template in ("settlement/_status.html", "settlement/_counter_status.html", "settlement/_watch_status.html"):
         text = visible_text(render_status(settlement, template, "en"))
         assert chinese_left_in(text, allowed=data_names) == [], template
         assert "Payment done" in text
@@ -486,3 +489,39 @@ def test_grandma_sees_chinese_by_default_on(path, mother_client):
 def test_grandmas_code_page_in_chinese_keeps_the_chinese_scheme_name(mother_client):
     text = visible_text(fetch(mother_client, "/code/"))
     assert "职工医保" in text and "我的医保码" in text
+
+
+FAMILY_SCOPES = ["show_code", "view_settlements"]
+
+
+def test_a_son_asks_and_his_mother_agrees_reading_english_on_every_family_screen(son, mother_user, mother):
+    his, hers = english_client(client_for(son)), english_client(client_for(mother_user))
+    names = (mother.masked_name, son.masked_name, son.person.name)
+    asked = his.post("/family/add/", {"name": "王秀英", "id_number": mother.id_number, "relationship": "child",
+                                      "scopes": FAMILY_SCOPES})
+    assert asked.status_code == 302
+    consent = assert_english(fetch(his, asked.url), allowed=names)
+    assert "You asked to: Show their insurance code, Get their payment results as they happen" in consent
+    assert "Waiting for consent" in assert_english(fetch(his, "/family/"), allowed=names)
+
+    pending = assert_english(fetch(hers, "/family/"), allowed=names)
+    assert f"{son.person.name} (Child) wants to help you" in pending and "You may choose fewer" in pending
+    grant = ProxyGrant.objects.get()
+    hers.post(f"/family/{grant.public_id}/answer/", {"decision": "approve", "scopes": FAMILY_SCOPES})
+
+    who_helps_me = assert_english(fetch(hers, "/family/"), allowed=names)
+    assert f"{son.masked_name} (Child)" in who_helps_me and "Remove now" in who_helps_me
+    assert "Can: Show their insurance code, Get their payment results as they happen" in who_helps_me
+    i_help = assert_english(fetch(his, "/family/"), allowed=names)
+    assert f"{mother.masked_name} (Child) · Active" in i_help and f"Act for {mother.masked_name}" in i_help
+
+    his.post(f"/family/{grant.public_id}/act/")
+    her_code = assert_english(fetch(his, "/code/"), allowed=names)
+    assert f"Acting for {mother.masked_name}" in her_code and f"Insurance code of {mother.masked_name}" in her_code
+
+
+def test_the_notice_that_takes_her_code_away_from_his_screen_is_in_english(mother):
+    with translation.override("en"):
+        text = visible_text(render_to_string("settlement/_watch_revoked.html", {"person_id": mother.pk}))
+    assert chinese_left_in(text) == []
+    assert "This insurance code can no longer be shown" in text

@@ -15,6 +15,7 @@ _ALLOWED = re.compile(f"[{_HAN}{_DIGITS}{_PUNCT}]+")
 _SPEAKABLE = re.compile(f"[{_HAN}{_DIGITS}]")
 
 _DIGIT_NAMES = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+_FULL_WIDTH_NUMBERS = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 
 
 class UnspeakableText(ValueError):
@@ -39,7 +40,7 @@ def clean_spoken_text(raw: str | None) -> str:
 def spoken_form(text: str) -> str:
     """How the engines should read numbers: 15.5 → 15点5, 90% → 百分之90, and long digit runs that are not
     amounts (the hotline 12393, phone numbers) digit by digit (一二三九三) instead of as one big number."""
-    text = unicodedata.normalize("NFKC", text)  # full-width digits and signs to ASCII
+    text = text.translate(_FULL_WIDTH_NUMBERS)
     text = re.sub(r"(\d+(?:\.\d+)?)%", r"百分之\1", text)
     text = re.sub(r"(?<=\d)\.(?=\d)", "点", text)
 

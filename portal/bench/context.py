@@ -31,7 +31,7 @@ class BenchConfig:
     sustained_concurrency: int = 20
     push_threads: int = 2
     connect_concurrency: int = 100
-    worker_pool: str = "solo"
+    worker_pool: str = "prefork"
     worker_concurrency: int = 2
     measures: tuple[str, ...] = ("push", "phone", "sustained")
     server_conn_max_age: int | None = None  # None: the project's settings; a number replaces CONN_MAX_AGE

@@ -95,9 +95,17 @@ REDIS_URL = env_str("REDIS_URL")
 
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {exc}") from exc
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI every sync view may run on a new thread; persistent per-thread connections would pile
+        # up to PostgreSQL's limit. A process-wide pool (psycopg_pool) keeps the count bounded.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN", 2, minimum=0),
+            "max_size": env_int("DB_POOL_MAX", 10, minimum=1),
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
@@ -253,6 +261,17 @@ SECURE_CSP = {
 }
 
 SITE_HOTLINE = "12393"
+
+# --- voice guidance (elder mode) ------------------------------------------------------------
+# Engines in order of preference: "gtts" (Google, online, best voice) and "espeak" (espeak-ng, offline).
+# The default is offline; where Google is reachable set VOICE_ENGINES=gtts,espeak.
+VOICE_ENGINES = env_list("VOICE_ENGINES", ["espeak"])
+if not VOICE_ENGINES or set(VOICE_ENGINES) - {"gtts", "espeak"}:
+    raise ImproperlyConfigured("VOICE_ENGINES must list some of: gtts, espeak (e.g. gtts,espeak)")
+VOICE_CACHE_DIR = Path(env_str("VOICE_CACHE_DIR", str(VAR_DIR / "voice")))
+VOICE_ENGINE_TIMEOUT = env_int("VOICE_ENGINE_TIMEOUT", 8, minimum=1)  # seconds per synthesis (or Google request)
+VOICE_ENGINE_RETRY_SECONDS = env_int("VOICE_ENGINE_RETRY_SECONDS", 60, minimum=0)  # skip a failed engine this long
+VOICE_SAY_PER_MINUTE = env_int("VOICE_SAY_PER_MINUTE", 30, minimum=1)  # dynamic sentences per address per minute
 
 LOGGING = {
     "version": 1,

@@ -28,6 +28,7 @@ from vouchers.codes import verify_code_token
 from vouchers.selectors import voucher_of
 
 from .conftest import AXE_OPTIONS, PHONE_VIEWPORT, SCREENSHOTS, axe_report
+from .test_activation_in_browser import elder_size_problems
 from .test_counter_live import (  # noqa: F401 (operator and rules are fixtures)
     fill_the_bill,
     open_context,
@@ -52,17 +53,24 @@ class Camera:
     """Photographs the screens of one run and keeps what axe-core found on each."""
 
     axe: Axe
-    prefix: str
+    elder: bool
     found: dict[str, list[dict]] = field(default_factory=dict)
+    sizes: dict[str, list[str]] = field(default_factory=dict)
 
     def screen(self, page: Page, name: str) -> None:
         page.wait_for_load_state("load")
         SHOTS.mkdir(parents=True, exist_ok=True)
         number = len(self.found) + 1
-        page.screenshot(path=str(SHOTS / f"{self.prefix}{number:02d}-{name}.png"), full_page=True)
+        prefix = "elder-" if self.elder else ""
+        page.screenshot(path=str(SHOTS / f"{prefix}{number:02d}-{name}.png"), full_page=True)
         self.found[f"{name} ({page.url})"] = self.axe.run(page, options=AXE_OPTIONS).response["violations"]
+        if self.elder:  # large print keeps its promise here too: 24px text, 60px targets
+            self.sizes[name] = elder_size_problems(page)
 
     def assert_accessible(self) -> None:
+        too_small = {name: found for name, found in self.sizes.items() if found}
+        assert not too_small, "large print is not large here:\n" + "\n".join(
+            f"{name}: " + "; ".join(" ".join(problem.split()) for problem in found) for name, found in too_small.items())
         broken = {name: found for name, found in self.found.items() if found}
         assert not broken, "axe-core found violations:\n" + "\n".join(
             f"{name}:\n{axe_report(found)}" for name, found in broken.items())
@@ -101,7 +109,7 @@ def not_reloaded(page: Page) -> bool:
 def test_the_son_shows_his_mothers_code_both_phones_see_the_payment_live_and_her_revoking_takes_it_away_at_once(
         chromium: Browser, axe: Axe, asgi_live_server: str, mother: InsuredPerson, mother_user: User, son: User,
         operator: User, rules: None, elder: bool):  # noqa: F811 (pytest fixtures)
-    camera = Camera(axe, prefix="elder-" if elder else "")
+    camera = Camera(axe, elder=elder)
     son_phone = phone_of(chromium, asgi_live_server, son)
     her_phone = phone_of(chromium, asgi_live_server, mother_user)
     desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
@@ -135,6 +143,7 @@ def test_the_son_shows_his_mothers_code_both_phones_see_the_payment_live_and_her
         grant = ProxyGrant.objects.get()
         assert grant.status == GrantStatus.PENDING and grant.proxy == son and grant.principal == mother
         expect(his.locator("main")).to_contain_text(f"短信已发到 {mother.masked_name}")
+        expect(his.get_by_test_id("asked-for")).to_have_text("您申请的是：出示她的医保码、实时收到她的结算结果")
         camera.screen(his, "son-consent")
 
         # --- She reads him the code from her SMS; a wrong one first, as happens on the phone. -----------------------

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         parser.add_argument("--push-threads", type=_positive, default=defaults.push_threads,
                             help="threads committing and pushing in the push measurement (default 2)")
         parser.add_argument("--worker-pool", choices=["solo", "prefork", "threads"], default=defaults.worker_pool,
-                            help="the one Celery worker's pool (default solo)")
+                            help="the one Celery worker's pool (default prefork, with --worker-concurrency 2)")
         parser.add_argument("--worker-concurrency", type=_positive, default=defaults.worker_concurrency,
                             help="processes or threads of a prefork/threads worker (default 2)")
         parser.add_argument("--measure", default=",".join(defaults.measures),
@@ -78,6 +78,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the results as JSON (progress on stderr)")
 
     def handle(self, *args, **options) -> None:
+        from elder_mode.voice.bench import register_voice_measurement
+
+        register_voice_measurement()  # `--measure push,phone,sustained,voice` adds the voice figures (issue 5)
         database_url, redis_url = settings.DATABASE_URL, settings.REDIS_URL
         problems = []
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -1,0 +1,136 @@
+"""The fixed spoken guides: one or two short, plain sentences for every step, read aloud and shown on screen.
+
+Keys name the page or step (``{% voice_guide "identity" %}``). Mandarin text is the screen text; Cantonese may say
+the same thing the way it is said in Cantonese (espeak-ng's ``yue`` voice and gTTS read simplified characters).
+``en`` is only for the screen of English pages (the voice is Chinese).
+Numbers that are read digit by digit (the hotline 12393) are written as digits: see ``text.spoken_form``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils.translation import get_language
+
+from elder_mode.voice.engines import LANGS, RATES
+
+GUIDES: dict[str, dict[str, str]] = {
+    "home": {
+        "cmn": "这里是医保通。看病买药，点出示医保码。要家人帮忙，点家人帮我。看花了多少钱，点查记录。有难处，点求助。",
+        "yue": "呢度係医保通。睇病买药，按出示医保码。要屋企人帮手，按家人帮我。睇用咗几多钱，按查记录。有困难，按求助。",
+        "en": "This is Yibaotong. To see a doctor or buy medicine, tap Show insurance code. For help from family, tap Family help. To see what you spent, tap Records. If you are stuck, tap Get help.",
+    },
+    "sign_in": {
+        "cmn": "请填写您的手机号，然后点获取验证码。收到短信后，把六位数字填进去，再点登录。",
+        "yue": "请填写你嘅手机号码，然后按获取验证码。收到短信之后，将六个数字填入去，再按登录。",
+        "en": "Enter your mobile number, then tap Get code. When the text message arrives, type in the six digits and tap Sign in.",
+    },
+    "identity": {
+        "cmn": "第一步。请填写您的姓名、身份证号和手机号，然后点获取验证码。",
+        "yue": "第一步。请填写你嘅姓名、身份证号码同手机号码，然后按获取验证码。",
+        "en": "Step one. Enter your name, ID number and mobile number, then tap Get code.",
+    },
+    "confirm": {
+        "cmn": "第二步。请看看您的参保信息对不对。没错的话，点下一步。",
+        "yue": "第二步。请睇下你嘅参保资料啱唔啱。冇错嘅话，按下一步。",
+        "en": "Step two. Check that your insurance details are right. If they are, tap Details are right, next.",
+    },
+    "agree": {
+        "cmn": "第三步。医保码就像医保卡，看病买药时给收费员扫一下。同意的话，点同意并开通。",
+        "yue": "第三步。医保码就好似医保卡，睇病买药时俾收费员扫一下。同意嘅话，按同意并开通。",
+        "en": "Step three. The code works like your insurance card: the cashier scans it. If you agree, tap Agree and activate.",
+    },
+    "code": {
+        "cmn": "这是您的医保码。看病买药时，把手机给收费员扫一下。码会自己换新的，不用着急。",
+        "yue": "呢个係你嘅医保码。睇病买药时，将手机俾收费员扫一下。个码会自己换新，唔使急。",
+        "en": "This is your insurance code. Let the cashier scan your phone. The code renews by itself, so there is no hurry.",
+    },
+    "code_large": {
+        "cmn": "码已经放大了。请把手机给收费员扫一下。",
+        "yue": "个码已经放大咗。请将手机俾收费员扫一下。",
+        "en": "The code is enlarged. Let the cashier scan your phone.",
+    },
+    "code_lost": {
+        "cmn": "手机丢了，请点马上暂停。暂停后，别人拿到您的手机也用不了医保码。",
+        "yue": "手机唔见咗，请按马上暂停。暂停之后，人哋拎到你部手机都用唔到医保码。",
+        "en": "Lost your phone? Tap Pause now. Then nobody can use your code on that phone.",
+    },
+    "settlement_waiting": {
+        "cmn": "正在结算，请稍等。结果出来会读给您听。",
+        "yue": "正在结算，请等一等。有结果会读俾你听。",
+        "en": "Settling, please wait. The result will be read to you.",
+    },
+    "records": {
+        "cmn": "这里是您的消费记录。每一行是一次看病或买药，写着医保付了多少，您自己付了多少。",
+        "yue": "呢度係你嘅消费记录。每一行係一次睇病或者买药，写住医保俾咗几多，你自己俾咗几多。",
+        "en": "These are your payments. Each line is one visit or purchase: what insurance paid and what you paid.",
+    },
+    "receipt": {
+        "cmn": "这是一次结算的收据。最下面写着医保付了多少，您自己付了多少。",
+        "yue": "呢张係一次结算嘅收据。最下面写住医保俾咗几多，你自己俾咗几多。",
+        "en": "This is the receipt of one payment. At the bottom: what insurance paid and what you paid.",
+    },
+    "account_record": {
+        "cmn": "这里记着谁在什么时候动过您的医保账户。看到不认识的，请马上打12393。",
+        "yue": "呢度记住边个喺几时郁过你嘅医保户口。见到唔认识嘅，请即刻打12393。",
+        "en": "This lists who did what to your insurance account, and when. If you see something you do not know, call 12393 now.",
+    },
+    "enrollment": {
+        "cmn": "这里是您的参保信息和缴费记录。有不对的地方，请打12393。",
+        "yue": "呢度係你嘅参保资料同缴费记录。有唔啱嘅地方，请打12393。",
+        "en": "These are your enrollment details and contributions. If something is wrong, call 12393.",
+    },
+    "family": {
+        "cmn": "这里是亲情账户。可以让家人帮您，也可以您帮家人。家人能做什么，由您来选，随时可以解除。",
+        "yue": "呢度係亲情账户。可以叫屋企人帮你，你都可以帮屋企人。佢可以做咩，由你拣，随时可以解除。",
+        "en": "Family accounts: family can help you, and you can help family. You choose what they may do, and can stop it at any time.",
+    },
+    "family_add": {
+        "cmn": "请填写家人的姓名和身份证号，点发短信请她同意。她同意的话，会把短信里的验证码念给您。",
+        "yue": "请填写屋企人嘅姓名同身份证号码，按发短信请佢同意。佢同意嘅话，会将短信入面嘅验证码读俾你听。",
+        "en": "Enter your relative's name and ID number, then tap Send a text to ask them. If she agrees, she reads you the code in the text.",
+    },
+    "family_invite": {
+        "cmn": "请填写家人的手机号，再选他可以帮您做的事，然后点添加。",
+        "yue": "请填写屋企人嘅手机号码，再拣佢可以帮你做嘅事，然后按添加。",
+        "en": "Enter your relative's mobile number, choose what he may do for you, then tap Add.",
+    },
+    "family_consent": {
+        "cmn": "请她把手机收到的验证码念给您，填进去，再点确认。",
+        "yue": "请佢将手机收到嘅验证码读俾你听，填入去，再按确认。",
+        "en": "Ask her to read you the code her phone received, type it in, then tap Confirm.",
+    },
+    "help": {
+        "cmn": "需要帮忙，请打12393。也可以点请家人帮我，我们会告诉您的家人。",
+        "yue": "要帮手，请打12393。你都可以按请家人帮我，我哋会通知你屋企人。",
+        "en": "For help, call 12393. Or tap Ask my family for help, and we will tell your family.",
+    },
+    "voice_settings": {
+        "cmn": "这里可以选普通话或者粤语，也可以读慢一点。选好后点保存。",
+        "yue": "呢度可以拣普通话或者粤语，亦都可以读慢啲。拣好之后按保存。",
+        "en": "Choose Mandarin or Cantonese here, or a slower reading. Then tap Save.",
+    },
+    "glossary": {
+        "cmn": "这里解释医保的几个用词，比如起付线、报销比例和个人账户。",
+        "yue": "呢度解释医保嘅几个用词，例如起付线、报销比例同个人账户。",
+        "en": "Here a few insurance words are explained, such as deductible, reimbursement rate and personal account.",
+    },
+}
+
+
+def guide_text(key: str, lang: str | None = None) -> str:
+    """The guide's words. With `lang` ("cmn", "yue") the words spoken in that language; without it, the words shown
+    on screen in the page's language (Mandarin on Chinese pages, English on English ones; the voice stays Chinese).
+    KeyError if the guide does not exist."""
+    texts = GUIDES[key]
+    if lang is None:
+        lang = "en" if (get_language() or "zh-hans").startswith("en") else "cmn"
+    return texts.get(lang) or texts["cmn"]
+
+
+def all_guides() -> Iterator[tuple[str, str, str, str]]:
+    """(key, lang, rate, text) for every guide in every language and rate: what is pre-generated."""
+    for key in GUIDES:
+        for lang in LANGS:
+            for rate in RATES:
+                yield key, lang, rate, guide_text(key, lang)
