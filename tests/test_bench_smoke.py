@@ -70,7 +70,7 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
     report = json.loads(result.stdout)
     sections = {s["key"]: s for s in report["sections"]}
 
-    assert list(sections) == ["push", "phone", "sustained"]
+    assert list(sections) == ["push", "phone", "sustained", "voice"]
     assert report["problems"] == []
     push = sections["push"]
     assert push["figures"]["pushes"] == 5

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from conftest import client_for
-
 
 def test_the_elder_home_page_offers_only_four_choices(mother_client, mother_user):
     mother_user.elder_mode = True
@@ -79,5 +77,17 @@ def test_a_signed_in_page_warns_before_the_session_ends_and_can_keep_it_going(mo
     assert mother_client.get("/elder/keepalive/").json()["ok"] is True
 
 
-def test_every_step_of_activation_has_a_listen_button(client, mother):
-    assert 'data-testid="voice-guide"' in client.get("/activate/").content.decode() or True
+def test_every_step_has_a_listen_button_with_its_words_on_screen(client, mother_client, mother):
+    from elder_mode.voice.guides import guide_text
+
+    for c, path, key in ((client, "/", "home"), (client, "/activate/", "identity"), (mother_client, "/code/", "code"),
+                         (mother_client, "/records/", "records"), (mother_client, "/family/", "family")):
+        body = c.get(path).content.decode()
+        assert 'data-testid="voice-guide"' in body, path
+        assert f"/elder/voice/cmn/normal/{key}.audio" in body, path
+        assert guide_text(key) in body, path
+
+
+def test_the_listen_button_follows_the_chosen_dialect_and_rate(client, db):
+    client.post("/elder/voice-settings/", {"voice_lang": "yue", "voice_rate": "slow", "next": "/"})
+    assert "/elder/voice/yue/slow/identity.audio" in client.get("/activate/").content.decode()

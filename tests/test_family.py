@@ -231,3 +231,17 @@ def test_the_mother_renews_for_a_year(mother_client, active_grant):
     mother_client.post(f"/family/{active_grant.public_id}/renew/")
     active_grant.refresh_from_db()
     assert active_grant.expires_at > timezone.now() + dt.timedelta(days=360)
+
+
+def test_after_a_revoke_the_open_code_page_does_not_turn_into_his_own_code(son_client, mother_client, active_grant):
+    son_client.post(f"/family/{active_grant.public_id}/act/")
+    page = son_client.get("/code/").content.decode()
+    card_url = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert son_client.get(card_url).status_code == 200
+    mother_client.post(f"/family/{active_grant.public_id}/revoke/")
+    refreshed = son_client.get(card_url)
+    assert refreshed.status_code == 403
+    assert 'data-testid="qr"' not in refreshed.content.decode()
+
+
+import re  # noqa: E402

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -135,6 +136,17 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "vouchers/not_allowed.html", status=403)
 
 
+def _card_url(request: HttpRequest, large: bool) -> str:
+    """The refresh address names whose code the page shows, so a page opened for her never turns into
+    someone else's code after the acting context changes (a revoke, or "回到我自己" in another tab)."""
+    params = {}
+    if large:
+        params["large"] = "1"
+    grant = request.acting_grant
+    params["as"] = str(grant.public_id) if grant else "self"
+    return reverse("vouchers:code_card") + "?" + urlencode(params)
+
+
 def _code_context(request: HttpRequest, person, *, large: bool = False) -> dict | None:
     voucher = voucher_of(person)
     if voucher is None or voucher.status != VoucherStatus.ACTIVE:
@@ -150,7 +162,7 @@ def _code_context(request: HttpRequest, person, *, large: bool = False) -> dict 
         "refresh_seconds": settings.CODE_REFRESH_SECONDS,
         "ttl_seconds": settings.CODE_TTL_SECONDS,
         "large": large,
-        "card_url": reverse("vouchers:code_card") + ("?large=1" if large else ""),
+        "card_url": _card_url(request, large),
     }
 
 
@@ -178,8 +190,10 @@ def code_card(request: HttpRequest) -> HttpResponse:
     """The fragment htmx swaps in every 30 seconds: a fresh QR and countdown. Checked again each time,
     so a revoked proxy's open page stops getting codes."""
     person = _subject(request)
-    if person is None:
-        return render(request, "vouchers/_code_gone.html", status=403 if request.acting_grant else 200)
+    grant = request.acting_grant
+    expected = str(grant.public_id) if grant else "self"
+    if person is None or request.GET.get("as", expected) != expected:
+        return render(request, "vouchers/_code_gone.html", status=403 if grant or request.GET.get("as") else 200)
     context = _code_context(request, person, large=request.GET.get("large") == "1")
     if context is None:
         return render(request, "vouchers/_code_gone.html", status=200)

@@ -33,7 +33,7 @@ class BenchConfig:
     connect_concurrency: int = 100
     worker_pool: str = "prefork"
     worker_concurrency: int = 2
-    measures: tuple[str, ...] = ("push", "phone", "sustained")
+    measures: tuple[str, ...] = ("push", "phone", "sustained", "voice")
     server_conn_max_age: int | None = None  # None: the project's settings; a number replaces CONN_MAX_AGE
     final_timeout: float = 30.0  # the longest a settlement's final fragment may take before it counts as lost
 

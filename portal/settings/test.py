@@ -23,3 +23,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": _os.path.join(_tempfile.gettempdir(), f"yibaotong-test-{_os.getpid()}.sqlite3"),
     }
+
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+# Synthesised audio from tests goes to a throwaway folder, never the developer's var/voice cache.
+VOICE_CACHE_DIR = Path(tempfile.mkdtemp(prefix="yibaotong-voice-"))
