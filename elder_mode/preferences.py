@@ -11,11 +11,14 @@ COOKIE_AGE = 365 * 24 * 3600
 def elder_mode_for(request: HttpRequest) -> tuple[bool, bool]:
     """(enabled, chosen): chosen is False on a first visit, when we offer the choice."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and getattr(user, "elder_mode", None) is not None:
+    if getattr(request, "kiosk", None) is None and user is not None and user.is_authenticated \
+            and getattr(user, "elder_mode", None) is not None:
         return bool(user.elder_mode), True
     cookie = request.COOKIES.get(COOKIE_NAME)
     if cookie in ("1", "0"):
         return cookie == "1", True
+    if getattr(request, "kiosk", None) is not None:
+        return True, True  # kiosks start in elder mode
     return False, False
 
 

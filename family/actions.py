@@ -277,3 +277,23 @@ def _push_help(proxy_user_ids: list[int], person: InsuredPerson) -> None:
     from family.push import push_notice
 
     push_notice(proxy_user_ids, "family/_help_notice.html", {"person": person})
+
+
+def grant_in_helper_session(*, principal: InsuredPerson, helper: User, phone_e164: str, relationship: str,
+                            scopes: list[str], ip: str | None = None, detail: dict | None = None) -> ProxyGrant:
+    """She approves a family member in a consented helper session (DESIGN §7): the grant starts at once."""
+    scopes = _clean_scopes(scopes)
+    with transaction.atomic():
+        proxy = User.objects.get_by_phone(phone_e164) or User.objects.create_user(phone_e164)
+        if proxy.role != Role.CITIZEN:
+            raise FamilyError(_("这个手机号是工作人员账户，不能添加为家人。"), field="phone")
+        _check_room(principal, proxy)
+        grant = ProxyGrant.objects.create(principal=principal, proxy=proxy, relationship=relationship,
+                                          scopes=[], requested_scopes=scopes, requested_by_principal=True)
+        _activate(grant, scopes, ConsentVia.HELPER)
+        record_event(action="family.granted", via=Via.HELPER, actor=helper, subject=principal, ip=ip,
+                     detail={"grant": str(grant.public_id), "consent": ConsentVia.HELPER, **(detail or {})})
+        send_notice(phone_e164, _("【医保通】%(who)s在社区帮办点把您添加为亲情账户家人，您可以帮她：%(what)s。")
+                    % {"who": principal.masked_name, "what": _describe(grant)})
+        _tell_principal_added(grant)
+    return grant

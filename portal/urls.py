@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/enrollment/", include("insurance.urls")),
     path("records/", include("settlement.urls")),
     path("family/", include("family.urls")),
+    path("assist/", include("assist.urls")),
     path("counter/", include("settlement.counter_urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),

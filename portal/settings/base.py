@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "vouchers",
     "settlement",
     "family",
+    "assist",
     "elder_mode",
     "portal",
 ]
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "assist.middleware.KioskMiddleware",
     "elder_mode.middleware.ElderModeMiddleware",
     "family.middleware.ActingForMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "elder_mode.context_processors.elder_mode",
                 "family.context_processors.acting_for",
+                "assist.context_processors.assist",
                 "portal.context_processors.site",
             ],
         },

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.utils import timezone
+
+from assist.models import IDLE_LIMIT, AssistSession, SessionStatus
+
+
+def open_sessions_of(helper):
+    cutoff = timezone.now() - IDLE_LIMIT
+    return AssistSession.objects.filter(helper=helper, status=SessionStatus.ACTIVE, last_activity_at__gte=cutoff)
+
+
+def watched_by_helper(user) -> list[int]:
+    """A helper's open, consented session lets the kiosk see that citizen's settlements live."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != "helper":
+        return []
+    return list(open_sessions_of(user).values_list("citizen_id", flat=True))
+
+
+def session_for_helper(helper, public_id) -> AssistSession | None:
+    try:
+        return AssistSession.objects.select_related("citizen", "kiosk").filter(helper=helper, public_id=public_id).first()
+    except (ValueError, TypeError):
+        return None
+
+
+def pending_remote_approvals_for(user):
+    """Sessions waiting for this family member's remote approval."""
+    return AssistSession.objects.filter(consent_proxy=user, status=SessionStatus.AWAITING_CONSENT).select_related(
+        "helper", "citizen")

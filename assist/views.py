@@ -1,0 +1,324 @@
+"""Helper kiosk pages. Helpers must have passed TOTP; a session is only ever found through its own
+helper; an ended session shows nothing of the citizen; nothing is cached."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Role
+from assist import actions
+from assist.forms import BindFamilyForm, CodeForm, FindCitizenForm, KioskForm, WitnessForm
+from assist.middleware import KIOSK_COOKIE
+from assist.models import AssistSession, EndReason, SessionStatus, Task
+from assist.selectors import session_for_helper
+from audit.actions import client_ip
+
+
+def helper_required(view):
+    """Signed in as a helper (or staff) who passed TOTP. Otherwise: to the worker sign-in."""
+
+    @wraps(view)
+    @never_cache
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated or user.role not in (Role.HELPER, Role.STAFF) or not user.is_verified():
+            if request.method == "POST":
+                return render(request, "assist/ended.html", {"reason": _("请先用帮办员账户登录（密码和动态口令）。")},
+                              status=403)
+            return redirect(f"/accounts/worker/login/?next={request.path}")
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store, max-age=0"
+        return response
+
+    return wrapped
+
+
+def _open_session(request: HttpRequest, session_id) -> AssistSession | HttpResponse:
+    session = session_for_helper(request.user, session_id)
+    if session is None:
+        raise Http404
+    if session.status in (SessionStatus.AWAITING_CONSENT, SessionStatus.ACTIVE) and session.is_idle:
+        actions.end_session(session, reason=EndReason.TIMEOUT, ip=client_ip(request))
+        session.refresh_from_db()
+    if session.status in (SessionStatus.ENDED, SessionStatus.REFUSED):
+        # Nothing of her here: not her name, not what was done.
+        return render(request, "assist/ended.html", {"reason": _("这次帮办已经结束。")}, status=410)
+    return session
+
+
+@helper_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    sessions = AssistSession.objects.filter(helper=request.user, started_at__gte=start).select_related("citizen")
+    review = []
+    if request.user.role == Role.STAFF:
+        review = AssistSession.objects.filter(needs_review=True).select_related("citizen", "helper")
+    return render(request, "assist/dashboard.html", {
+        "sessions": sessions,
+        "waiting": [s for s in sessions if s.status == SessionStatus.AWAITING_CONSENT and s.consent_proxy_id],
+        "review": review,
+    })
+
+
+@helper_required
+@require_http_methods(["GET", "POST"])
+def register_kiosk(request: HttpRequest) -> HttpResponse:
+    form = KioskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _kiosk, token = actions.register_kiosk(by=request.user, **form.cleaned_data)
+        response = redirect("assist:dashboard")
+        response.set_cookie(KIOSK_COOKIE, token, max_age=5 * 365 * 24 * 3600, httponly=True, samesite="Strict",
+                            secure=request.is_secure())
+        return response
+    return render(request, "assist/register.html", {"form": form})
+
+
+@helper_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    form = FindCitizenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            citizen = actions.find_citizen(name=data["name"], id_number=data["id_number"], code=data["code"])
+            session = actions.start_session(helper=request.user, kiosk=request.kiosk, citizen=citizen,
+                                            tasks=data["tasks"], ip=client_ip(request))
+        except actions.AssistError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("assist:consent", session_id=session.public_id)
+    return render(request, "assist/start.html", {"form": form})
+
+
+@helper_required
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, session_id) -> HttpResponse:
+    session = _open_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    if session.status == SessionStatus.ACTIVE:
+        return redirect("assist:session", session_id=session.public_id)
+    ip = client_ip(request)
+    code_form, witness_form = CodeForm(), WitnessForm()
+    notice, error = "", ""
+    family = actions.family_who_may_approve(session)
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "send_code":
+                actions.send_consent_code(session, ip=ip)
+                notice = _("验证码已发到她在医保局登记的手机。请她把6位数字念给您。")
+            elif step == "code":
+                code_form = CodeForm(request.POST)
+                if code_form.is_valid():
+                    actions.consent_by_code(session, code=code_form.cleaned_data["code"], ip=ip)
+                    return redirect("assist:session", session_id=session.public_id)
+            elif step == "family":
+                grant = next((g for g in family if str(g.public_id) == request.POST.get("grant")), None)
+                if grant is None:
+                    raise actions.AssistError(_("请选一位家人。"))
+                actions.ask_family_to_approve(session, grant=grant, ip=ip)
+                notice = _("已经发给家人，请等他在手机上同意。这一页会自动更新。")
+            elif step == "witness":
+                witness_form = WitnessForm(request.POST)
+                if witness_form.is_valid():
+                    actions.consent_witnessed(session, reason=witness_form.cleaned_data["reason"], ip=ip)
+                    return redirect("assist:session", session_id=session.public_id)
+            elif step == "refuse":
+                actions.refuse(session, ip=ip)
+                return _ended_response(request, _("她不同意，这次帮办没有办理任何事。"))
+        except actions.AssistError as exc:
+            error = exc.message
+    session.refresh_from_db()
+    return render(request, "assist/consent.html", {
+        "session": session, "code_form": code_form, "witness_form": witness_form, "family": family,
+        "notice": notice, "error": error,
+    })
+
+
+@helper_required
+def consent_status(request: HttpRequest, session_id) -> HttpResponse:
+    """Polled by the consent page while the son decides on his phone."""
+    session = _open_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = "/assist/"
+        return response
+    if session.status == SessionStatus.ACTIVE:
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = f"/assist/s/{session.public_id}/"
+        return response
+    return render(request, "assist/_waiting.html", {"session": session})
+
+
+@helper_required
+def session_home(request: HttpRequest, session_id) -> HttpResponse:
+    session = _open_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    if session.status != SessionStatus.ACTIVE:
+        return redirect("assist:consent", session_id=session.public_id)
+    actions.touch(session)
+    return render(request, "assist/session.html", {"session": session, "tasks": Task})
+
+
+def _task_view(task: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, session_id, *args, **kwargs):
+            session = _open_session(request, session_id)
+            if isinstance(session, HttpResponse):
+                return session
+            try:
+                actions.require_task(session, task)
+            except actions.AssistError as exc:
+                return render(request, "assist/not_allowed.html", {"session": session, "reason": exc.message},
+                              status=403)
+            if request.GET.get("card") != "1":  # the code's own refresh is not someone using the kiosk
+                actions.touch(session)
+            return view(request, session, *args, **kwargs)
+
+        return helper_required(wrapped)
+
+    return decorator
+
+
+@_task_view(Task.ACTIVATE)
+@require_http_methods(["GET", "POST"])
+def do_activate(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    from vouchers.selectors import voucher_status_of
+
+    error = ""
+    if request.method == "POST":
+        try:
+            actions.activate_for_citizen(session, ip=client_ip(request))
+        except actions.AssistError as exc:
+            error = exc.message
+        else:
+            return redirect("assist:session", session_id=session.public_id)
+    return render(request, "assist/activate.html", {"session": session, "error": error,
+                                                    "status": voucher_status_of(session.citizen)})
+
+
+@_task_view(Task.BIND_FAMILY)
+@require_http_methods(["GET", "POST"])
+def do_bind_family(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    form = BindFamilyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.bind_family_for_citizen(session, ip=client_ip(request), phone_e164=form.cleaned_data["phone"],
+                                            relationship=form.cleaned_data["relationship"],
+                                            scopes=form.cleaned_data["scopes"])
+        except actions.AssistError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("assist:session", session_id=session.public_id)
+    return render(request, "assist/bind_family.html", {"session": session, "form": form})
+
+
+@_task_view(Task.SHOW_CODE)
+def do_show_code(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    context = _code_card_context(request, session)
+    if request.GET.get("card") != "1":
+        actions.note_task_use(session, Task.SHOW_CODE, "voucher.code_shown", ip=client_ip(request))
+        return render(request, "assist/code.html", {"session": session, **context})
+    return render(request, "vouchers/_code_card.html", context)
+
+
+def _code_card_context(request: HttpRequest, session: AssistSession) -> dict:
+    import time
+
+    from django.conf import settings
+
+    from vouchers.codes import issue_code_token
+    from vouchers.qr import qr_png_data_uri
+    from vouchers.selectors import voucher_of
+
+    voucher = voucher_of(session.citizen)
+    if voucher is None or not voucher.is_active:
+        return {"person": session.citizen, "qr": None}
+    issued = int(time.time())
+    return {"person": session.citizen, "voucher": voucher, "qr": qr_png_data_uri(issue_code_token(voucher.public_id,
+                                                                                                   now=issued)),
+            "issued_at": issued, "refresh_seconds": settings.CODE_REFRESH_SECONDS, "large": True,
+            "card_url": f"/assist/s/{session.public_id}/code/?card=1"}
+
+
+@_task_view(Task.CHECK_RECORDS)
+def do_records(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    from settlement.models import Settlement
+
+    actions.note_task_use(session, Task.CHECK_RECORDS, "records.viewed", ip=client_ip(request))
+    settlements = Settlement.objects.filter(person=session.citizen).select_related("institution")[:10]
+    return render(request, "assist/records.html", {"session": session, "settlements": settlements,
+                                                   "contributions": session.citizen.contributions.all()[:6]})
+
+
+@helper_required
+@require_POST
+def end(request: HttpRequest, session_id) -> HttpResponse:
+    session = session_for_helper(request.user, session_id)
+    if session is None:
+        raise Http404
+    reason = request.POST.get("reason")
+    reason = reason if reason in (EndReason.HELPER, EndReason.CITIZEN, EndReason.TIMEOUT) else EndReason.HELPER
+    actions.end_session(session, reason=reason, ip=client_ip(request))
+    return _ended_response(request, _("帮办已结束，这台机器上已经没有她的信息了。"))
+
+
+def _ended_response(request: HttpRequest, message: str) -> HttpResponse:
+    """Wipe: the browser drops its cache of her pages, the kiosk goes back to elder mode for the next person."""
+    response = render(request, "assist/ended.html", {"reason": message, "wiped": True})
+    response["Clear-Site-Data"] = '"cache"'
+    response["Cache-Control"] = "no-store, max-age=0"
+    response.delete_cookie("elder_mode")
+    response.delete_cookie("voice")
+    return response
+
+
+@helper_required
+@require_POST
+def review(request: HttpRequest, session_id) -> HttpResponse:
+    if request.user.role != Role.STAFF:
+        raise Http404
+    session = AssistSession.objects.filter(public_id=session_id, needs_review=True).first()
+    if session is None:
+        raise Http404
+    actions.review_witnessed(session, staff=request.user)
+    return redirect("assist:dashboard")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def family_approval(request: HttpRequest, session_id) -> HttpResponse:
+    """The son's phone: 社区帮办员王XX正在为您母亲办理激活，是否同意？"""
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    session = None
+    try:
+        session = (AssistSession.objects.select_related("helper", "citizen", "kiosk")
+                   .filter(public_id=session_id, consent_proxy=request.user).first())
+    except (ValueError, TypeError):
+        session = None
+    if session is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            actions.answer_as_family(session, proxy=request.user, approve=request.POST.get("decision") == "approve",
+                                     ip=client_ip(request))
+        except actions.AssistError as exc:
+            error = exc.message
+        else:
+            return redirect("family:hub")
+    return render(request, "assist/family_approval.html", {"session": session, "error": error,
+                                                           "pending": session.status == SessionStatus.AWAITING_CONSENT})

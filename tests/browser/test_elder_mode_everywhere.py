@@ -1,0 +1,397 @@
+"""长者模式 on every main page: big text, big targets, 7:1 contrast, and no sideways scrolling.
+
+The issue's promise, measured in Debian's Chromium on every main page a person can reach: anonymous
+visitors (home, activation with and without a form error, both sign-ins, glossary, voice settings, the
+404 page), 奶奶 signed in (elder home, her code, large code, lost phone, records with a settlement, its
+receipt, account record, enrollment, family with an active helper and a pending request, add, invite,
+the confirm and agree activation steps), her son acting for her (banner on) and an operator at the counter.
+
+On each page, in elder mode:
+- body text (p, li, dd, td, label in main and in the help block) is at least 24px with a line height of 1.5;
+- everything she can tap is at least 60x60 px (see TARGET_RULE below);
+- axe-core, with the AAA `color-contrast-enhanced` rule on, finds no violation;
+- at 320 px wide, and at 200% zoom, nothing scrolls sideways.
+Then a standard-look pass over the same pages: axe-core with the WCAG 2.2 A/AA rules, no violation.
+
+Screenshots of every page and check: artifacts/screenshots/elder/ and artifacts/screenshots/standard/.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from accounts.models import User
+from conftest import SignedApi, client_for
+from family.actions import invite_proxy, request_grant
+from family.models import GrantStatus, ProxyGrant
+from insurance.demo import seed_policy_rules
+from insurance.models import InsuredPerson
+from settlement.models import Settlement, Status
+from vouchers.codes import issue_code_token
+
+from .conftest import AXE_OPTIONS, PHONE_VIEWPORT, SCREENSHOTS, axe_report
+from .test_counter_live import operator, open_context, watched  # noqa: F401 (operator is a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ELDER_SHOTS = SCREENSHOTS / "elder"
+STANDARD_SHOTS = SCREENSHOTS / "standard"
+DESK_VIEWPORT = {"width": 1280, "height": 900}
+# WCAG 1.4.10 (reflow): content must work at 320 CSS px wide without scrolling in two directions.
+NARROW_VIEWPORT = {"width": 320, "height": 720}
+# 200% zoom. Browser zoom halves the CSS viewport of the window: a 1280x900 window at 200% lays pages out in a
+# 640x450 CSS-px viewport (media queries, rem and % all see 640 px), with two device pixels per CSS pixel.
+# That is exactly a 640x450 viewport at device_scale_factor 2, which is what we emulate, through the DevTools
+# protocol on the page already open (so no page is loaded twice). CSS `zoom: 2` would not be faithful: media
+# queries would still see the unzoomed width and scrollWidth would be measured in unzoomed pixels.
+ZOOM_200_VIEWPORT = {"width": 640, "height": 450, "deviceScaleFactor": 2, "mobile": False}
+
+MIN_TEXT_PX = 24
+MIN_LINE_HEIGHT = 1.5
+MIN_TARGET_PX = 60
+MIN_BOX_PX = 24
+STANDARD_AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]},
+}
+BILL = {"visit_type": "outpatient", "items": [
+    {"code": "X01", "name": "阿莫西林胶囊", "category": "A", "quantity": "2", "unit_price": "25.00"}]}
+
+# TARGET_RULE. Every visible a, button, input, select, textarea, summary and [role=button] must be at least
+# 60x60 CSS px, except:
+# - a checkbox or radio is tapped through its label: the label's box must be 60x60 and the box itself 24x24;
+# - a link inside running text, as WCAG 2.5.8 allows ("the target is in a sentence"): only an <a> laid out
+#   `display: inline` whose parent is a <p> or <li> that has words of its own besides the link (the hotline
+#   number in the help sentence, "还没开通医保码？现在开通"). A link alone in its paragraph or a table cell is not exempt;
+# - the skip link is off screen until focused, so it is measured while focused.
+_MEASURE_JS = """([minText, minLine, minTarget, minBox]) => {
+  const shown = el => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && r.right > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const words = el => (el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const name = el => {
+    const id = el.dataset.testid ? `[${el.dataset.testid}]` : (el.id ? `#${el.id}` : '');
+    const label = words(el) || el.getAttribute('aria-label') || el.name || '';
+    return `<${el.tagName.toLowerCase()}${id}> "${label.slice(0, 24)}"`;
+  };
+  const size = r => `${Math.round(r.width)}x${Math.round(r.height)}`;
+  const problems = [];
+
+  for (const el of document.querySelectorAll('main :is(p, li, dd, td, label), aside.help p')) {
+    if (!shown(el) || !words(el)) continue;
+    const s = getComputedStyle(el);
+    const px = parseFloat(s.fontSize);
+    const line = parseFloat(s.lineHeight);  // NaN for "normal", which is about 1.2
+    if (px < minText) problems.push(`text ${px}px: ${name(el)}`);
+    if (!(line >= minLine * px - 0.01)) problems.push(`line height ${s.lineHeight} for ${px}px: ${name(el)}`);
+  }
+
+  const inSentence = el => {
+    const parent = el.parentElement;
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    if (!parent || !['P', 'LI'].includes(parent.tagName)) return false;
+    return words(parent).length > words(el).length;
+  };
+  const small = (r, min) => r.width < min || r.height < min;
+  for (const el of document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]')) {
+    if (el.classList.contains('skip-link') || !shown(el)) continue;
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      const box = el.getBoundingClientRect();
+      if (small(box, minBox)) problems.push(`small ${el.type} ${size(box)}: ${name(el)}`);
+      const label = el.labels && el.labels[0];
+      if (!label) { problems.push(`${el.type} without a label: ${name(el)}`); continue; }
+      const r = label.getBoundingClientRect();
+      if (small(r, minTarget)) problems.push(`small label ${size(r)}: ${name(label)}`);
+      continue;
+    }
+    if (inSentence(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (small(r, minTarget)) problems.push(`small target ${size(r)}: ${name(el)}`);
+  }
+
+  const skip = document.querySelector('.skip-link');
+  if (skip) {
+    skip.focus();
+    const r = skip.getBoundingClientRect();
+    if (small(r, minTarget) || r.left < 0) problems.push(`skip link when focused ${size(r)} at x=${r.left}`);
+    skip.blur();
+  }
+  return problems;
+}"""
+
+# What sticks out on the right: the innermost elements wider than the window, to say where sideways scrolling
+# comes from.
+_OVERFLOW_JS = """() => {
+  const doc = document.documentElement;
+  if (doc.scrollWidth <= window.innerWidth) return null;
+  const out = [...document.body.querySelectorAll('*')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > window.innerWidth + 0.5;
+  });
+  const innermost = out.filter(el => !out.some(other => other !== el && el.contains(other)));
+  const what = innermost.slice(0, 4).map(el => {
+    const cls = el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+    return `<${el.tagName.toLowerCase()}${cls}> "${(el.textContent || '').trim().slice(0, 20)}" ends at ` +
+      `${Math.round(el.getBoundingClientRect().right)}px`;
+  });
+  return `scrollWidth ${doc.scrollWidth} > ${window.innerWidth}: ${what.join('; ')}`;
+}"""
+
+
+@dataclass
+class Visit:
+    """One main page: who opens it, how, and where she must end up."""
+
+    name: str
+    path: str
+    then: Callable[[Page], None] | None = None  # what she does on the page before it is checked
+    lands_on: str | None = None  # the path she is on when it is checked (default: path)
+    status: int = 200
+
+
+@dataclass
+class Findings:
+    """What each check found on each page: {check: {page: [problems]}}."""
+
+    checks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    shots: list[Path] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+
+    def note(self, check: str, page: str, problems: list[str]) -> None:
+        self.checks.setdefault(check, {})[page] = problems
+
+    def report(self) -> str:
+        lines = []
+        for check, pages in self.checks.items():
+            broken = {page: found for page, found in pages.items() if found}
+            if broken:
+                lines.append(f"== {check}:")
+                lines += [f"  {page}:\n    " + "\n    ".join(found) for page, found in broken.items()]
+        return "\n".join(lines)
+
+
+def axe_problems(axe: Axe, page: Page, options: dict) -> list[str]:
+    found = axe.run(page, options=options).response["violations"]
+    return axe_report(found).splitlines() if found else []
+
+
+@contextmanager
+def zoomed_to_200_percent(page: Page) -> Iterator[None]:
+    session = page.context.new_cdp_session(page)
+    try:
+        session.send("Emulation.setDeviceMetricsOverride", ZOOM_200_VIEWPORT)
+        yield
+    finally:
+        session.send("Emulation.clearDeviceMetricsOverride")
+        session.detach()
+
+
+def sideways_scroll(page: Page) -> list[str]:
+    page.wait_for_function("() => document.documentElement.clientWidth === window.innerWidth")
+    found = page.evaluate(_OVERFLOW_JS)
+    return [found] if found else []
+
+
+@dataclass
+class Walk:
+    """One pass over the main pages, in one look, with one browser context per persona."""
+
+    axe: Axe
+    elder: bool
+    folder: Path
+    findings: Findings = field(default_factory=Findings)
+
+    def shot(self, page: Page, name: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{len(self.findings.pages):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.findings.shots.append(path)
+
+    def visit(self, page: Page, visit: Visit, viewport: dict[str, int]) -> None:
+        page.set_viewport_size(viewport)
+        response = page.goto(visit.path)
+        assert response is not None and response.status == visit.status, (
+            f"{visit.path} answered {response and response.status}")
+        if visit.then:
+            visit.then(page)
+        page.wait_for_load_state("load")
+        landed = page.url.split("//", 1)[1].split("/", 1)[1].split("?")[0]
+        assert "/" + landed == (visit.lands_on or visit.path), f"{visit.name}: expected {visit.path}, got {page.url}"
+        expect(page.locator("html")).to_have_attribute("data-elder", "on" if self.elder else "off")
+        expect(page.locator("h1")).to_be_visible()
+        self.findings.pages.append(visit.name)
+        label = f"{visit.name} ({visit.lands_on or visit.path})"
+
+        if not self.elder:
+            self.shot(page, visit.name)
+            self.findings.note("axe-core, WCAG 2.2 A and AA (standard look)", label,
+                               axe_problems(self.axe, page, STANDARD_AXE_OPTIONS))
+            return
+
+        self.shot(page, f"{visit.name}-elder")
+        self.findings.note("24px text, line height 1.5, 60x60 targets", label,
+                           page.evaluate(_MEASURE_JS, [MIN_TEXT_PX, MIN_LINE_HEIGHT, MIN_TARGET_PX, MIN_BOX_PX]))
+        self.findings.note("axe-core with color-contrast-enhanced (7:1)", label,
+                           axe_problems(self.axe, page, AXE_OPTIONS))
+
+        page.set_viewport_size(NARROW_VIEWPORT)
+        self.shot(page, f"{visit.name}-320px")
+        self.findings.note("no sideways scrolling at 320 px", label, sideways_scroll(page))
+
+        with zoomed_to_200_percent(page):
+            self.shot(page, f"{visit.name}-zoom200")
+            self.findings.note("no sideways scrolling at 200% zoom", label, sideways_scroll(page))
+
+
+@dataclass
+class World:
+    mother: InsuredPerson
+    mother_user: User
+    son: User
+    operator: User
+    settlement: Settlement
+
+
+@pytest.fixture
+def world(mother: InsuredPerson, mother_user: User, son: User, stranger: User, operator: User,  # noqa: F811
+          institution, api: SignedApi) -> World:
+    """奶奶 with one settlement, her son helping her (active), and a pending request from a third person."""
+    seed_policy_rules()
+    response = api.post("/api/v1/settlements", {**BILL, "code": issue_code_token(mother.voucher.public_id)})
+    assert response.status_code in (200, 201, 202), response.content
+    settlement = Settlement.objects.get(public_id=response.json()["id"])
+    assert settlement.status == Status.SETTLED and settlement.total == Decimal("50.00")
+    invite_proxy(principal_user=mother_user, phone_e164=son.phone, relationship="child",
+                 scopes=["show_code", "view_settlements"])
+    request_grant(proxy=stranger, name=mother.name, id_number=mother.id_number, relationship="other",
+                  scopes=["show_code"])
+    assert ProxyGrant.objects.filter(principal=mother, status=GrantStatus.ACTIVE).count() == 1
+    assert ProxyGrant.objects.filter(principal=mother, status=GrantStatus.PENDING).count() == 1
+    return World(mother=mother, mother_user=mother_user, son=son, operator=operator, settlement=settlement)
+
+
+def signed_in_session(user: User, **extra) -> str:
+    """A session key for this person, as if she had signed in; extra values go into the session."""
+    client = client_for(user)
+    if extra:
+        session = client.session
+        session.update(extra)
+        session.save()
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def persona(browser: Browser, base_url: str, *, elder: bool, viewport: dict[str, int], session: str | None = None,
+            has_touch: bool = True) -> tuple[BrowserContext, Page]:
+    """One browser context for one person: elder_mode cookie set, signed in when a session is given."""
+    context = open_context(browser, base_url, viewport=viewport, has_touch=has_touch)
+    cookies = [{"name": "elder_mode", "value": "1" if elder else "0", "url": base_url}]
+    if session:
+        cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url})
+    context.add_cookies(cookies)
+    return context, watched(context.new_page())
+
+
+def show_form_errors(page: Page) -> None:
+    """She taps 下一步 on the identity form without filling it in."""
+    page.get_by_test_id("next").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".field-error").first).to_be_visible()
+
+
+def act_for_mother(name: str) -> Callable[[Page], None]:
+    def act(page: Page) -> None:
+        page.get_by_role("button", name=f"为 {name} 办理", exact=True).click()
+        page.wait_for_url("**/code/")
+        expect(page.get_by_test_id("acting-banner")).to_contain_text(f"正在为 {name} 办理")
+    return act
+
+
+def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: Walk) -> None:
+    elder = walk.elder
+    mother = world.mother
+    for user in (world.mother_user, world.son, world.operator):
+        user.elder_mode = elder  # on the account, as the switch stores it; the cookie says the same
+        user.save(update_fields=["elder_mode"])
+    activation = {"activation": {"person": mother.pk, "at": time.time(), "confirmed": True}}
+    otp = {DEVICE_ID_SESSION_KEY: world.operator.totpdevice_set.get().persistent_id}
+    personas = [
+        (None, PHONE_VIEWPORT, [
+            Visit("home", "/"),
+            Visit("activate", "/activate/"),
+            Visit("activate-error", "/activate/", then=show_form_errors),
+            Visit("sign-in", "/accounts/login/"),
+            Visit("worker-sign-in", "/accounts/worker/login/"),
+            Visit("glossary", "/elder/glossary/"),
+            Visit("voice-settings", "/elder/voice-settings/"),
+            Visit("not-found", "/no-such-page/", status=404),
+        ]),
+        (signed_in_session(world.mother_user, **activation), PHONE_VIEWPORT, [
+            Visit("mother-home", "/"),
+            Visit("mother-code", "/code/"),
+            Visit("mother-code-large", "/code/large/"),
+            Visit("mother-lost-phone", "/code/lost/"),
+            Visit("mother-records", "/records/"),
+            Visit("mother-receipt", f"/records/{world.settlement.public_id}/"),
+            Visit("mother-account-record", "/account/record/"),
+            Visit("mother-enrollment", "/account/enrollment/"),
+            Visit("mother-family", "/family/"),
+            Visit("mother-family-add", "/family/add/"),
+            Visit("mother-family-invite", "/family/invite/"),
+            Visit("mother-activate-confirm", "/activate/confirm/"),
+            Visit("mother-activate-agree", "/activate/agree/"),
+        ]),
+        (signed_in_session(world.son), PHONE_VIEWPORT, [
+            Visit("son-acting-code", "/family/", then=act_for_mother(mother.masked_name), lands_on="/code/"),
+        ]),
+        (signed_in_session(world.operator, **otp), DESK_VIEWPORT, [
+            Visit("operator-counter", "/counter/"),
+        ]),
+    ]
+    for session, viewport, visits in personas:
+        context, page = persona(chromium, base_url, elder=elder, viewport=viewport, session=session,
+                                has_touch=viewport is PHONE_VIEWPORT)
+        try:
+            for visit in visits:
+                walk.visit(page, visit, viewport)
+            assert page.problems == [], page.problems  # type: ignore[attr-defined]
+        finally:
+            context.close()
+
+
+def test_every_main_page_in_elder_mode_has_big_text_big_targets_enhanced_contrast_and_no_sideways_scroll(
+        chromium: Browser, axe: Axe, asgi_live_server: str, world: World) -> None:
+    walk = Walk(axe, elder=True, folder=ELDER_SHOTS)
+
+    walk_every_main_page(chromium, asgi_live_server, world, walk)
+
+    findings = walk.findings
+    assert len(findings.pages) == 24
+    assert len(findings.shots) == 3 * 24 and all(shot.stat().st_size > 5_000 for shot in findings.shots)
+    report = findings.report()
+    assert not report, f"elder mode breaks its promise:\n{report}"
+
+
+def test_every_main_page_in_the_standard_look_meets_wcag_2_2_aa(
+        chromium: Browser, axe: Axe, asgi_live_server: str, world: World) -> None:
+    walk = Walk(axe, elder=False, folder=STANDARD_SHOTS)
+
+    walk_every_main_page(chromium, asgi_live_server, world, walk)
+
+    findings = walk.findings
+    assert len(findings.pages) == 24 and len(findings.shots) == 24
+    report = findings.report()
+    assert not report, f"the standard look has WCAG 2.2 AA violations:\n{report}"
