@@ -15,9 +15,8 @@ from assist.models import ALL_TASKS, AssistSession, ConsentVia, EndReason, Kiosk
 from audit.actions import record_event
 from audit.models import Via
 from family.models import ProxyGrant, Scope
-from insurance.identity import InvalidIdentifier, normalize_name, parse_id_number
 from insurance.models import InsuredPerson
-from insurance.selectors import person_by_id_number
+from insurance.selectors import NoMatchingPerson, person_matching
 
 
 class AssistError(Exception):
@@ -53,14 +52,9 @@ def find_citizen(*, name: str = "", id_number: str = "", code: str = "") -> Insu
             raise AssistError(exc.message, field="code") from None
         return voucher.person
     try:
-        clean_name = normalize_name(name)
-        parsed = parse_id_number(id_number)
-    except InvalidIdentifier as exc:
-        raise AssistError(str(exc), field="id_number") from None
-    person = person_by_id_number(parsed.value)
-    if person is None or person.name != clean_name:
-        raise AssistError(_("姓名和身份证号对不上，或没有这个人的参保信息。"), field="name")
-    return person
+        return person_matching(name, id_number)
+    except NoMatchingPerson as exc:
+        raise AssistError(exc.message, field=exc.field) from None
 
 
 def start_session(*, helper: User, kiosk: Kiosk | None, citizen: InsuredPerson, tasks: list[str],

@@ -107,6 +107,7 @@ def consent(request: HttpRequest, session_id) -> HttpResponse:
         return session
     if session.status == SessionStatus.ACTIVE:
         return redirect("assist:session", session_id=session.public_id)
+    actions.touch(session)  # the helper and she are at this page: the idle count starts again, as on the page
     ip = client_ip(request)
     code_form, witness_form = CodeForm(), WitnessForm()
     notice, error = "", ""
@@ -165,6 +166,9 @@ def session_home(request: HttpRequest, session_id) -> HttpResponse:
     session = _open_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
+    if request.GET.get("touch") == "1":  # kiosk.js: "继续", or someone is using the page
+        actions.touch(session)
+        return HttpResponse(status=204)
     if session.status != SessionStatus.ACTIVE:
         return redirect("assist:consent", session_id=session.public_id)
     actions.touch(session)
@@ -272,6 +276,8 @@ def end(request: HttpRequest, session_id) -> HttpResponse:
     reason = request.POST.get("reason")
     reason = reason if reason in (EndReason.HELPER, EndReason.CITIZEN, EndReason.TIMEOUT) else EndReason.HELPER
     actions.end_session(session, reason=reason, ip=client_ip(request))
+    if reason == EndReason.TIMEOUT:
+        return _ended_response(request, _("长时间没有操作，帮办已自动结束，这台机器上已经没有她的信息了。"))
     return _ended_response(request, _("帮办已结束，这台机器上已经没有她的信息了。"))
 
 

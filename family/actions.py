@@ -15,9 +15,8 @@ from accounts.models import Role, User
 from audit.actions import record_event
 from audit.models import Via
 from family.models import ALL_SCOPES, MAX_PROXIES, OPEN_STATUSES, ConsentVia, GrantStatus, ProxyGrant
-from insurance.identity import InvalidIdentifier, normalize_name, parse_id_number
 from insurance.models import InsuredPerson
-from insurance.selectors import person_by_id_number
+from insurance.selectors import NoMatchingPerson, person_matching
 
 GRANT_LIFETIME = dt.timedelta(days=365)
 CHILD_AGE = 16
@@ -74,13 +73,9 @@ def request_grant(
     if proxy.person_id is None:
         raise FamilyError(_("请先完成您自己的实名认证，家人才知道是谁在申请。"))
     try:
-        clean_name = normalize_name(name)
-        parsed = parse_id_number(id_number)
-    except InvalidIdentifier as exc:
-        raise FamilyError(str(exc), field="id_number") from None
-    principal = person_by_id_number(parsed.value)
-    if principal is None or principal.name != clean_name:
-        raise FamilyError(_("姓名和身份证号对不上，或没有这个人的参保信息。请核对后再试。"), field="name")
+        principal = person_matching(name, id_number)
+    except NoMatchingPerson as exc:
+        raise FamilyError(exc.message, field=exc.field) from None
     scopes = _clean_scopes(scopes)
     with transaction.atomic():
         _check_room(principal, proxy)
