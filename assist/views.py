@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import wraps
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from assist import actions
 from assist.forms import BindFamilyForm, CodeForm, FindCitizenForm, KioskForm, WitnessForm
 from assist.middleware import KIOSK_COOKIE
 from assist.models import AssistSession, EndReason, SessionStatus, Task
-from assist.selectors import session_for_helper
+from assist.selectors import pending_remote_approvals_for, session_for_helper
 from audit.actions import client_ip
 
 
@@ -128,7 +129,7 @@ def consent(request: HttpRequest, session_id) -> HttpResponse:
                 if grant is None:
                     raise actions.AssistError(_("请选一位家人。"))
                 actions.ask_family_to_approve(session, grant=grant, ip=ip)
-                notice = _("已经发给家人，请等他在手机上同意。这一页会自动更新。")
+                notice = _("已经发给家人，请等家人在手机上同意。这一页会自动更新。")
             elif step == "witness":
                 witness_form = WitnessForm(request.POST)
                 if witness_form.is_valid():
@@ -138,7 +139,13 @@ def consent(request: HttpRequest, session_id) -> HttpResponse:
                 actions.refuse(session, ip=ip)
                 return _ended_response(request, _("她不同意，这次帮办没有办理任何事。"))
         except actions.AssistError as exc:
-            error = exc.message
+            # A wrong code or a missing reason is said next to its field; anything else at the top.
+            if step == "code" and exc.field == "code":
+                code_form.add_error("code", exc.message)
+            elif step == "witness" and exc.field == "reason":
+                witness_form.add_error("reason", exc.message)
+            else:
+                error = exc.message
     session.refresh_from_db()
     return render(request, "assist/consent.html", {
         "session": session, "code_form": code_form, "witness_form": witness_form, "family": family,
@@ -325,6 +332,13 @@ def family_approval(request: HttpRequest, session_id) -> HttpResponse:
         except actions.AssistError as exc:
             error = exc.message
         else:
+            if request.POST.get("decision") == "approve":
+                messages.success(request, _("您已同意，帮办员现在可以为她办理了。"))
+            else:
+                messages.success(request, _("您没有同意，帮办员不会为她办理。"))
             return redirect("family:hub")
-    return render(request, "assist/family_approval.html", {"session": session, "error": error,
-                                                           "pending": session.status == SessionStatus.AWAITING_CONSENT})
+    return render(request, "assist/family_approval.html", {
+        "session": session, "error": error, "pending": session.status == SessionStatus.AWAITING_CONSENT,
+        # The banner that leads here is not shown on this very page.
+        "assist_pending": [p for p in pending_remote_approvals_for(request.user)[:3] if p.pk != session.pk],
+    })

@@ -525,3 +525,39 @@ def test_the_notice_that_takes_her_code_away_from_his_screen_is_in_english(mothe
         text = visible_text(render_to_string("settlement/_watch_revoked.html", {"person_id": mother.pk}))
     assert chinese_left_in(text) == []
     assert "This insurance code can no longer be shown" in text
+
+
+HELPER_PHONE = "+8613600136007"
+HELPER_PASSWORD = "a-long-helper-password"
+
+
+def test_a_community_helper_and_the_son_she_asks_read_the_kiosk_pages_in_english(mother, son):
+    from family.actions import grant_in_helper_session
+
+    helper = User.objects.create_user(HELPER_PHONE, HELPER_PASSWORD, role=Role.HELPER, display_name="陈志强")
+    TOTPDevice.objects.create(user=helper, name="phone", confirmed=True, key=TOTP_KEY)
+    grant = grant_in_helper_session(principal=mother, helper=helper, phone_e164=son.phone, relationship="child",
+                                    scopes=["act"])
+    kiosk = english_client(Client())
+    password_step = kiosk.post("/accounts/worker/login/", {"phone": HELPER_PHONE[3:], "password": HELPER_PASSWORD})
+    assert password_step.status_code == 302
+    token = f"{totp(bytes.fromhex(TOTP_KEY), t0=0, step=30, digits=6):06d}"
+    assert kiosk.post(password_step.url, {"token": token}).status_code == 302
+    names = (mother.masked_name, son.masked_name, helper.masked_name)
+
+    assert "Helper desk" in assert_english(fetch(kiosk, "/assist/"))
+    start = assert_english(fetch(kiosk, "/assist/start/"))
+    assert "Resident's ID number" in start and "Next: ask them to agree" in start
+    started = kiosk.post("/assist/start/", {"name": "王秀英", "id_number": mother.id_number,
+                                            "tasks": ["activate", "check_records"]})
+    assert started.status_code == 302
+    consent = assert_english(fetch(kiosk, started.url), allowed=names)
+    assert f"Ask {mother.masked_name} to agree" in consent and "Things to do: Activate insurance code, Records" in consent
+    asked = kiosk.post(started.url, {"step": "family", "grant": str(grant.public_id)})
+    assert "Waiting for them to agree" in assert_english(asked.content.decode(), allowed=names)
+
+    session_id = started.url.split("/")[3]
+    his = english_client(client_for(son))
+    approval = assert_english(fetch(his, f"/assist/approve/{session_id}/"), allowed=names)
+    assert f"Community helper {helper.masked_name} is helping {mother.masked_name}" in approval
+    assert "Do you agree?" in approval and "Things to do: Activate insurance code, Records" in approval

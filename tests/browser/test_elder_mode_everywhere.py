@@ -196,7 +196,9 @@ def axe_problems(axe: Axe, page: Page, options: dict) -> list[str]:
 
 
 def sideways_scroll(page: Page) -> list[str]:
-    page.wait_for_function("() => document.documentElement.clientWidth === window.innerWidth")
+    """Whether the page scrolls sideways at the current viewport (once the page has been laid out at it)."""
+    width = (page.viewport_size or {}).get("width")
+    page.wait_for_function("width => window.innerWidth === width", arg=width)
     found = page.evaluate(_OVERFLOW_JS)
     return [found] if found else []
 
@@ -250,8 +252,11 @@ class Walk:
         self.shot(page, f"{visit.name}-320px")
 
         page.set_viewport_size(ZOOM_200_VIEWPORT)
-        self.shot(page, f"{visit.name}-zoom200", scale="device")
         self.findings.note("no sideways scrolling at 200% zoom", label, sideways_scroll(page))
+        # Wider lines than on a phone: a link that wrapped there may be one thin line here.
+        self.findings.note("24px text, line height 1.5, 60x60 targets", f"{label} at 200% zoom",
+                           page.evaluate(_MEASURE_JS, [MIN_TEXT_PX, MIN_LINE_HEIGHT, MIN_TARGET_PX, MIN_BOX_PX]))
+        self.shot(page, f"{visit.name}-zoom200", scale="device")
 
 
 @dataclass
