@@ -156,8 +156,12 @@ def _consent(session: AssistSession, via: str, *, ip: str | None, by: User | Non
         locked.consented_at = locked.last_activity_at = timezone.now()
         locked.witness_reason, locked.needs_review = session.witness_reason, session.needs_review
         locked.save()
-        record_event(action="assist.consented", via=Via.PROXY if by else Via.HELPER, actor=by or session.helper,
-                     subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
+        if via == ConsentVia.CODE:  # her own act: the code came from her phone
+            record_event(action="assist.consented", via=Via.SELF, actor_label=session.citizen.masked_name,
+                         subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
+        else:
+            record_event(action="assist.consented", via=Via.PROXY if by else Via.HELPER, actor=by or session.helper,
+                         subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
     return locked
 
 

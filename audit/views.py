@@ -34,8 +34,10 @@ def account_record(request: HttpRequest) -> HttpResponse:
 def _who(event, user) -> str:
     from django.utils.translation import gettext as _
 
-    if event.actor_id == user.pk and event.via == Via.SELF:
+    if event.via == Via.SELF and (event.actor_id == user.pk or (event.actor_id is None
+                                                              and event.subject_id == user.person_id)):
         return _("您本人")
-    if event.actor_label and event.via != Via.SELF:
-        return f"{event.actor_label}（{event.get_via_display()}）"
+    via = event.get_via_display()
+    if event.actor_label and event.via != Via.SELF and via not in event.actor_label:
+        return f"{event.actor_label}（{via}）"
     return event.actor_label or event.get_via_display()
