@@ -68,7 +68,8 @@ class _StatusConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"].get(self.language) or event["html"].get("zh-hans"))
 
     def authorize(self, user) -> tuple[list[str] | None, int | None]:
-        raise NotImplementedError
+        """(groups to join, settlement to show at once). Subclasses say who may listen; by default nobody."""
+        return None, None
 
     def render_current(self, settlement_id: int) -> str:
         settlement = Settlement.objects.select_related("person", "institution").get(pk=settlement_id)
