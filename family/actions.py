@@ -94,13 +94,15 @@ def request_grant(
             record_event(action="family.granted", via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
                          detail={"grant": str(grant.public_id), "consent": ConsentVia.HOUSEHOLD})
             return grant
-    text = _("【医保通】%(who)s（%(rel)s）申请在医保通帮您：%(what)s。同意的话，把验证码%%(code)s告诉他；"
-             "不同意请不要告诉任何人。也可以登录医保通在“谁在帮我”里同意或拒绝。") % {
-        "who": proxy.person.name, "rel": grant.get_relationship_display(), "what": _describe(grant, scopes)}
-    try:
-        send_one_time_code(phone_e164=principal.phone, purpose=consent_purpose(grant), ip=ip, sms_text=text)
-    except OtpError as exc:
-        raise FamilyError(exc.message) from None
+        text = _("【医保通】%(who)s（%(rel)s）申请在医保通帮您：%(what)s。同意的话，把验证码%%(code)s告诉他；"
+                 "不同意请不要告诉任何人。也可以登录医保通在“谁在帮我”里同意或拒绝。") % {
+            "who": proxy.person.name, "rel": grant.get_relationship_display(), "what": _describe(grant, scopes)}
+        # Inside the transaction: if her code cannot be sent (say, one was sent to her a moment ago), the
+        # request is not left behind pending with no way to consent; he is told and can try again.
+        try:
+            send_one_time_code(phone_e164=principal.phone, purpose=consent_purpose(grant), ip=ip, sms_text=text)
+        except OtpError as exc:
+            raise FamilyError(exc.message) from None
     return grant
 
 

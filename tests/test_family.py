@@ -245,3 +245,16 @@ def test_after_a_revoke_the_open_code_page_does_not_turn_into_his_own_code(son_c
 
 
 import re  # noqa: E402
+
+
+def test_when_her_code_cannot_be_sent_no_request_is_left_pending(son_client, mother, settings):
+    from accounts.actions import send_one_time_code
+
+    settings.OTP_RESEND_AFTER_SECONDS = 60
+    send_one_time_code(phone_e164=mother.phone, purpose="identity")  # she was sent a code a moment ago
+    body = ask(son_client).content.decode()
+    assert "秒后再点" in body
+    assert not ProxyGrant.objects.exists()
+    settings.OTP_RESEND_AFTER_SECONDS = 0
+    assert ask(son_client).status_code == 302
+    assert ProxyGrant.objects.get().status == GrantStatus.PENDING
