@@ -140,3 +140,32 @@ def latest_code_sent_to(phone: str) -> str:
     match = re.search(r"[0-9]{6}", digits)
     assert match, message.body
     return match.group(0)
+
+
+class OfflineCounter:
+    """A counter registered by staff as an offline terminal: its credential and a signed API with it."""
+
+    def __init__(self, terminal, secret: str) -> None:
+        self.terminal, self.secret = terminal, secret
+        self.api = SignedApi(Client(), terminal.key_id, secret)
+
+
+def register_offline_counter(institution: Institution, name: str = "收费窗口1") -> OfflineCounter:
+    from accounts.models import Role
+    from settlement.actions import register_offline_terminal
+
+    staff = User.objects.filter(role=Role.STAFF).first() or User.objects.create_user(
+        "+8613300133098", role=Role.STAFF, display_name="赵敏", is_staff=True)
+    terminal, secret = register_offline_terminal(institution=institution, name=name, location="一楼", by=staff)
+    return OfflineCounter(terminal, secret)
+
+
+@pytest.fixture
+def offline_counter(institution) -> OfflineCounter:
+    return register_offline_counter(institution)
+
+
+@pytest.fixture
+def offline_api(offline_counter) -> SignedApi:
+    """The institution API signed with the hospital's offline terminal's own key (for batch uploads)."""
+    return offline_counter.api

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -13,11 +15,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import limits
 from accounts.models import Channel, OneTimeCode, OutboundMessage, Purpose, Role, User
-from accounts.tasks import deliver_message
+from accounts.tasks import delivery_possible, queue_delivery
 from audit.actions import client_ip, record_event
 from audit.models import Via
-from insurance.identity import normalize_name, parse_id_number
+from insurance.identity import InvalidIdentifier, normalize_name, parse_id_number
 from insurance.models import InsuredPerson
 from insurance.selectors import person_by_id_number
 from portal import crypto
@@ -33,10 +36,15 @@ class OtpError(Exception):
 
 
 class BindingError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.retry_after = retry_after
+
+
+def sms_unavailable_message() -> str:
+    return _("短信暂时发不出去，请过几分钟再试，或拨打医保热线%(h)s。") % {"h": settings.SITE_HOTLINE}
 
 
 def _code_hash(phone_index: str, code: str) -> str:
@@ -87,6 +95,9 @@ def send_one_time_code(
     if OneTimeCode.objects.filter(ip_index=ip_index, created_at__gte=hour_ago).count() >= \
             settings.OTP_MAX_PER_IP_PER_HOUR:
         raise OtpError(_("这台设备请求验证码太频繁了，请过一会儿再试。"))
+    if not delivery_possible():
+        # Nothing is written: no code she cannot receive, no message left pending, no limit used up.
+        raise OtpError(sms_unavailable_message())
 
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
@@ -112,7 +123,7 @@ def send_one_time_code(
                 "code": code
             }
         message = OutboundMessage.objects.create(phone=phone_e164, channel=channel, body=body)
-        transaction.on_commit(lambda: deliver_message.delay(message.pk))
+        transaction.on_commit(lambda: queue_delivery(message.pk))
     return SentCode(expires_at=otp.expires_at, channel=channel, resend_after=settings.OTP_RESEND_AFTER_SECONDS)
 
 
@@ -172,30 +183,77 @@ def sign_in_with_code(request: HttpRequest, *, phone_e164: str, code: str) -> Us
     return user
 
 
-def verify_identity(*, name: str, id_number: str, phone_e164: str) -> InsuredPerson:
-    """Name, ID number and the phone registered with the bureau must all match one person."""
-    parsed = parse_id_number(id_number)
-    clean_name = normalize_name(name)
-    person = person_by_id_number(parsed.value)
-    if person is None:
-        raise BindingError(_("没有找到这个身份证号的参保信息。请核对号码，或拨打%(h)s。") % {"h": settings.SITE_HOTLINE},
-                           field="id_number")
-    if person.name != clean_name:
-        raise BindingError(_("姓名和身份证号对不上，请按身份证上的姓名填写。"), field="name")
-    if person.phone != phone_e164:
+def _identity_buckets(ip: str | None, id_number: str) -> tuple[limits.Bucket, limits.Bucket]:
+    hour = 3600
+    return (
+        limits.Bucket(f"idcheck:ip:{crypto.blind_index('ip', ip or '-')}",
+                      settings.IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR, hour),
+        limits.Bucket(f"idcheck:id:{crypto.blind_index('idcheck', id_number)}",
+                      settings.IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR, hour),
+    )
+
+
+def _same(given: str, held: str) -> bool:
+    return hmac.compare_digest(given.encode(), held.encode())
+
+
+def match_person(*, name: str, id_number: str, ip: str | None, phone_e164: str | None = None) -> InsuredPerson:
+    """The insured person with this name and ID number (and registered phone, when given), for anyone proving
+    who she is or looking her up: the activation page, a son adding his mother, a helper at a kiosk.
+
+    It must not tell who is insured (docs/threat-model.md): any mismatch, whether the ID number is unknown or
+    the name or the phone is wrong, gets one sentence, and every case does the same work (one indexed
+    lookup, every comparison made). Failed checks are counted per address and per ID number in the cache;
+    a check that matches is not counted, so a busy help point is not held up by its own successes (what a
+    match leads to, a one-time code, has its own limits). Over a limit, or with the counts unreachable,
+    the answer says when to try again and where to get help, and nothing is looked up."""
+    try:
+        parsed = parse_id_number(id_number)
+    except InvalidIdentifier as exc:
+        raise BindingError(str(exc), field="id_number") from None
+    try:
+        clean_name = normalize_name(name)
+    except InvalidIdentifier as exc:
+        raise BindingError(str(exc), field="name") from None
+    try:
+        counted = limits.take(*_identity_buckets(ip, parsed.value))
+    except limits.Limited as exc:
+        minutes = max(1, math.ceil(exc.retry_after / 60))
         raise BindingError(
-            _("这个手机号不是您在医保局登记的手机号。请用登记的手机号，或到医保窗口更改。"), field="phone"
-        )
+            _("核对的次数太多了。为了保护参保人的信息，请%(m)d分钟后再试。现在就要办：带身份证到社区帮办点，"
+              "或拨打医保热线%(h)s，也可以请家人帮忙。") % {"m": minutes, "h": settings.SITE_HOTLINE},
+            retry_after=exc.retry_after,
+        ) from None
+    except limits.LimiterUnavailable:
+        raise BindingError(_("系统暂时有点忙，请过几分钟再试，或拨打医保热线%(h)s。") % {"h": settings.SITE_HOTLINE}) from None
+    person = person_by_id_number(parsed.value)
+    # Compare everything whether or not she was found, so the time taken does not tell either.
+    name_ok = _same(clean_name, person.name if person else "\0")
+    phone_ok = phone_e164 is None or _same(phone_e164, person.phone if person else "\0")
+    if person is None or not (name_ok and phone_ok):
+        if phone_e164 is None:
+            message = _("姓名和身份证号对不上医保登记。请对照身份证检查后再试，或带身份证到社区帮办点，"
+                        "或拨打医保热线%(h)s。")
+        else:
+            message = _("姓名、身份证号和手机号对不上医保登记。请检查后再试，或带身份证到社区帮办点，"
+                        "或拨打医保热线%(h)s。")
+        raise BindingError(message % {"h": settings.SITE_HOTLINE})
+    limits.give_back(counted)
     return person
+
+
+def verify_identity(*, name: str, id_number: str, phone_e164: str, ip: str | None = None) -> InsuredPerson:
+    """Name, ID number and the phone registered with the bureau must all match one person."""
+    return match_person(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip)
 
 
 def sign_in_and_bind(
     request: HttpRequest, *, name: str, id_number: str, phone_e164: str, code: str
 ) -> InsuredPerson:
     """The activation identity step: checks the code, signs in and binds the real name, all at once."""
-    person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164)
-    check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)
     ip = client_ip(request)
+    person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip)
+    check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)
     with transaction.atomic():
         # The code proved she holds the registered phone: that phone's account is hers.
         user = User.objects.get_by_phone(phone_e164)
@@ -221,7 +279,7 @@ def sign_in_and_bind(
 def send_notice(phone_e164: str, text: str) -> None:
     """A plain SMS (no code), delivered by the same task as the codes."""
     message = OutboundMessage.objects.create(phone=phone_e164, channel=Channel.SMS, body=text)
-    transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    transaction.on_commit(lambda: queue_delivery(message.pk))
 
 
 def set_elder_mode(user: User, enabled: bool) -> None:

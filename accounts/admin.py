@@ -1,11 +1,39 @@
 from django.contrib import admin
 
-from accounts.models import User
+from accounts.models import Role, User
+
+# Who a user is (phone, real-name binding) and what they may do in the admin are never edited here:
+# the phone and the binding only change through the flows that prove them, and rights only by a superuser.
+_ALWAYS_READ_ONLY = ["masked_phone", "public_id", "person", "last_login", "date_joined"]
 
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    list_display = ["masked_phone", "role", "person", "is_active"]
+    list_display = ["masked_phone", "display_name", "role", "institution", "is_active"]
     list_filter = ["role", "is_active"]
     exclude = ["phone", "password"]
-    readonly_fields = ["masked_phone", "public_id", "last_login", "date_joined"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # an account starts with its phone: SMS sign-in, or a worker set up by a superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and (obj.is_staff or obj.is_superuser or obj.role == Role.STAFF) \
+                and not request.user.is_superuser:
+            return False  # staff cannot change staff (or themselves)
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return _ALWAYS_READ_ONLY
+        return [*_ALWAYS_READ_ONLY, "is_staff", "is_superuser"]
+
+    def get_exclude(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.exclude
+        return [*self.exclude, "groups", "user_permissions"]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [(value, label) for value, label in Role.choices if value != Role.STAFF]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+

@@ -16,9 +16,17 @@ def phone_index_for(raw: str | None) -> str | None:
         return None
 
 
-def axes_username(request, credentials: dict) -> str:
-    # Axes stores the username it locks: use the keyed index so no phone lands in its table.
-    return phone_index_for(credentials.get("username")) or "invalid"
+def axes_username(request, credentials: dict | None) -> str:
+    """The username axes counts and stores: the phone's keyed index, so no phone lands in its tables.
+
+    Axes also calls this without credentials (its async middleware builds the lockout page with
+    ``credentials=None``); the typed number is then read from the form, as the worker sign-in posts it.
+    """
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        data = getattr(request, "POST", None) or {}
+        raw = data.get("phone") or data.get("username")
+    return phone_index_for(raw if isinstance(raw, str) else None) or "invalid"
 
 
 class PhonePasswordBackend(ModelBackend):

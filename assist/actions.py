@@ -5,18 +5,27 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actions import OtpError, check_one_time_code, send_notice, send_one_time_code
+from accounts.actions import BindingError, OtpError, check_one_time_code, match_person, send_notice, send_one_time_code
 from accounts.models import Role, User
-from assist.models import ALL_TASKS, AssistSession, ConsentVia, EndReason, Kiosk, SessionStatus, Task
+from assist.models import (
+    ALL_TASKS,
+    NOT_ON_WITNESS,
+    AssistSession,
+    ConsentVia,
+    EndReason,
+    Kiosk,
+    SessionStatus,
+    Task,
+)
 from audit.actions import record_event
-from audit.models import Via
-from family.models import ProxyGrant, Scope
+from audit.models import AuditEvent, Via
+from family.models import OPEN_STATUSES, ProxyGrant, Scope
 from insurance.models import InsuredPerson
-from insurance.selectors import NoMatchingPerson, person_matching
 
 
 class AssistError(Exception):
@@ -40,8 +49,9 @@ def register_kiosk(*, by: User, name: str, location: str) -> tuple[Kiosk, str]:
     return kiosk, token
 
 
-def find_citizen(*, name: str = "", id_number: str = "", code: str = "") -> InsuredPerson:
-    """By name + ID number, or by scanning her active code."""
+def find_citizen(*, name: str = "", id_number: str = "", code: str = "", ip: str | None = None) -> InsuredPerson:
+    """By name + ID number (one answer for any mismatch, limited per address and per ID number), or by
+    scanning her active code."""
     if code.strip():
         from vouchers.actions import check_code
         from vouchers.codes import CodeTokenError
@@ -52,13 +62,21 @@ def find_citizen(*, name: str = "", id_number: str = "", code: str = "") -> Insu
             raise AssistError(exc.message, field="code") from None
         return voucher.person
     try:
-        return person_matching(name, id_number)
-    except NoMatchingPerson as exc:
+        return match_person(name=name, id_number=id_number, ip=ip)
+    except BindingError as exc:
         raise AssistError(exc.message, field=exc.field) from None
+
+
+def require_kiosk(kiosk: Kiosk | None) -> Kiosk:
+    """Assisted sessions happen at a registered kiosk, where the citizen is in front of the helper."""
+    if kiosk is None or not kiosk.is_active:
+        raise AssistError(_("这台机器还没有登记为帮办终端，不能开始帮办。请先登记这台机器，或到已登记的帮办终端上办理。"))
+    return kiosk
 
 
 def start_session(*, helper: User, kiosk: Kiosk | None, citizen: InsuredPerson, tasks: list[str],
                   ip: str | None = None) -> AssistSession:
+    kiosk = require_kiosk(kiosk)
     chosen = [t for t in ALL_TASKS if t in set(tasks)]
     if not chosen:
         raise AssistError(_("请至少选一件要办的事。"), field="tasks")
@@ -141,9 +159,39 @@ def consent_witnessed(session: AssistSession, *, reason: str, ip: str | None = N
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise AssistError(_("请写清楚为什么不能用她的手机验证码或家人同意（至少4个字）。"), field="reason")
+    if set(session.tasks) <= NOT_ON_WITNESS:
+        raise AssistError(not_on_witness_message())
     session.witness_reason = reason[:200]
     session.needs_review = True
     return _consent(session, ConsentVia.WITNESSED, ip=ip)
+
+
+def not_on_witness_message() -> str:
+    """Said wherever a witnessed session is refused something, with what to do instead."""
+    return _("帮办员见证的同意不能用来绑定家人或更改手机号。要办这件事，请重新开始帮办，"
+             "让她用手机收到的验证码同意，或请已经绑定的家人在手机上同意。")
+
+
+def _witnessed_phrase(task: str) -> str:
+    return {Task.ACTIVATE: _("开通了医保码"), Task.SHOW_CODE: _("打开了医保码"),
+            Task.CHECK_RECORDS: _("查看了参保和消费记录"), Task.BIND_FAMILY: _("绑定了家人")}[task]
+
+
+def _tell_her_and_family(session: AssistSession, what: str) -> None:
+    """A witnessed session rests on the helper's word alone, so each thing done in it is told at once (SMS,
+    sent on commit) to her registered phone and to everyone who acts for her: a stranger's visit in her name
+    cannot go unnoticed, and staff review can undo it (docs/decisions.md)."""
+    from family.selectors import proxies_of
+
+    citizen = session.citizen
+    values = {"helper": session.helper.masked_name, "what": what, "name": citizen.masked_name,
+              "place": session.kiosk.location if session.kiosk_id else _("社区帮办点"), "h": settings.SITE_HOTLINE}
+    send_notice(citizen.phone, _("【医保通】社区帮办员%(helper)s在%(place)s，没有用您手机上的验证码，为您%(what)s。"
+                                 "如果不是您本人在场办理，请马上拨打%(h)s。") % values)
+    for proxy in proxies_of(citizen):
+        if proxy.phone != citizen.phone:
+            send_notice(proxy.phone, _("【医保通】社区帮办员%(helper)s在%(place)s，没有用您的家人%(name)s手机上的验证码，"
+                                       "为她%(what)s。如果您觉得不对，请马上拨打%(h)s。") % values)
 
 
 def _consent(session: AssistSession, via: str, *, ip: str | None, by: User | None = None) -> AssistSession:
@@ -156,6 +204,8 @@ def _consent(session: AssistSession, via: str, *, ip: str | None, by: User | Non
         locked.consented_at = locked.last_activity_at = timezone.now()
         locked.witness_reason, locked.needs_review = session.witness_reason, session.needs_review
         locked.save()
+        if via == ConsentVia.WITNESSED:
+            _tell_her_and_family(locked, _("开始办理：%(tasks)s") % {"tasks": "、".join(locked.task_labels())})
         if via == ConsentVia.CODE:  # her own act: the code came from her phone
             record_event(action="assist.consented", via=Via.SELF, actor_label=session.citizen.masked_name,
                          subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
@@ -193,6 +243,8 @@ def require_task(session: AssistSession, task: str) -> None:
         raise AssistError(_("这次帮办已经结束了。"))
     if task not in session.tasks:
         raise AssistError(_("这件事不在她同意办理的范围里。"))
+    if session.is_witnessed and task in NOT_ON_WITNESS:
+        raise AssistError(not_on_witness_message())
 
 
 def mark_done(session: AssistSession, task: str) -> None:
@@ -202,14 +254,24 @@ def mark_done(session: AssistSession, task: str) -> None:
 
 def activate_for_citizen(session: AssistSession, *, ip: str | None = None) -> None:
     from vouchers.actions import VoucherError, activate_voucher
+    from vouchers.models import VoucherStatus
+    from vouchers.selectors import voucher_status_of
 
     require_task(session, Task.ACTIVATE)
+    before = voucher_status_of(session.citizen)
+    if session.is_witnessed and before == VoucherStatus.SUSPENDED:
+        # Suspended after "我的手机丢了" (or by staff): only her own identity step brings it back.
+        raise AssistError(_("她的医保码已经暂停使用了。重新开通要用她手机收到的验证码，或请已经绑定的家人在手机上同意；"
+                            "也可以请她带身份证到医保窗口办理。"))
     try:
-        activate_voucher(session.citizen, actor=session.helper, via=Via.HELPER, ip=ip,
-                         detail={"assist_session_id": session.pk})
+        with transaction.atomic():
+            activate_voucher(session.citizen, actor=session.helper, via=Via.HELPER, ip=ip,
+                             detail={"assist_session_id": session.pk})
+            if session.is_witnessed and before != VoucherStatus.ACTIVE:
+                _tell_her_and_family(session, _witnessed_phrase(Task.ACTIVATE))
+            mark_done(session, Task.ACTIVATE)
     except VoucherError as exc:
         raise AssistError(exc.message) from None
-    mark_done(session, Task.ACTIVATE)
 
 
 def bind_family_for_citizen(session: AssistSession, *, phone_e164: str, relationship: str, scopes: list[str],
@@ -220,8 +282,8 @@ def bind_family_for_citizen(session: AssistSession, *, phone_e164: str, relation
     require_task(session, Task.BIND_FAMILY)
     try:
         grant = grant_in_helper_session(principal=session.citizen, helper=session.helper, phone_e164=phone_e164,
-                                        relationship=relationship, scopes=scopes, ip=ip,
-                                        detail={"assist_session_id": session.pk})
+                                        relationship=relationship, scopes=scopes, session_consent=session.consent_via,
+                                        ip=ip, detail={"assist_session_id": session.pk})
     except FamilyError as exc:
         raise AssistError(exc.message, field=exc.field) from None
     mark_done(session, Task.BIND_FAMILY)
@@ -230,9 +292,12 @@ def bind_family_for_citizen(session: AssistSession, *, phone_e164: str, relation
 
 def note_task_use(session: AssistSession, task: str, action: str, *, ip: str | None = None) -> None:
     require_task(session, task)
-    record_event(action=action, via=Via.HELPER, actor=session.helper, subject=session.citizen, ip=ip,
-                 detail={"assist_session_id": session.pk})
-    mark_done(session, task)
+    with transaction.atomic():
+        record_event(action=action, via=Via.HELPER, actor=session.helper, subject=session.citizen, ip=ip,
+                     detail={"assist_session_id": session.pk})
+        if session.is_witnessed and task not in session.done:  # once per session, not on every refresh
+            _tell_her_and_family(session, _witnessed_phrase(task))
+        mark_done(session, task)
 
 
 def end_session(session: AssistSession, *, reason: str, ip: str | None = None) -> AssistSession:
@@ -266,6 +331,62 @@ def review_witnessed(session: AssistSession, *, staff: User) -> AssistSession:
                  detail={"assist_session_id": session.pk})
     session.refresh_from_db()
     return session
+
+
+def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None) -> AssistSession:
+    """撤销此次办理: staff reviewing a witnessed session take back what it made (docs/decisions.md): the family
+    grants it created are revoked at once, and a voucher it activated is suspended (she brings it back herself
+    with her own phone's code). What it made is read from the audit record, so sessions from before this
+    rule are covered too. The session ends if still open; she is told by SMS. Safe to run twice."""
+    from family.actions import revoke_after_review
+    from vouchers.actions import suspend_voucher
+    from vouchers.models import VoucherStatus
+    from vouchers.selectors import voucher_status_of
+
+    if staff.role != Role.STAFF:
+        raise AssistError(_("只有医保局工作人员可以复核。"))
+    if not session.is_witnessed:
+        raise AssistError(_("只有帮办员见证同意的帮办才能这样撤销。"))
+    with transaction.atomic():
+        locked = (AssistSession.objects.select_for_update().select_related("citizen", "helper")
+                  .get(pk=session.pk))
+        if locked.undone_at is not None:
+            return locked
+        now, citizen = timezone.now(), locked.citizen
+        made = AuditEvent.objects.filter(subject=citizen, detail__assist_session_id=locked.pk)
+        grant_ids = [e.detail.get("grant") for e in made.filter(action="family.granted")]
+        revoked = []
+        for grant in ProxyGrant.objects.filter(principal=citizen, public_id__in=[g for g in grant_ids if g],
+                                               status__in=OPEN_STATUSES):
+            revoke_after_review(grant, staff=staff, ip=ip, detail={"assist_session_id": locked.pk})
+            revoked.append(str(grant.public_id))
+        suspended = False
+        if (made.filter(action__in=("voucher.activated", "voucher.reactivated")).exists()
+                and voucher_status_of(citizen) == VoucherStatus.ACTIVE):
+            suspend_voucher(citizen, actor=staff, via=Via.STAFF, ip=ip, reason="assist_undone")
+            suspended = True
+        was_open = locked.status in (SessionStatus.AWAITING_CONSENT, SessionStatus.ACTIVE)
+        if was_open:
+            locked.status, locked.ended_at, locked.end_reason = SessionStatus.ENDED, now, EndReason.UNDONE
+        locked.needs_review, locked.reviewed_by, locked.reviewed_at = False, staff, now
+        locked.undone_by, locked.undone_at = staff, now
+        locked.save()
+        record_event(action="assist.undone", via=Via.STAFF, actor=staff, subject=citizen, ip=ip,
+                     detail={"assist_session_id": locked.pk, "grants_revoked": revoked,
+                             "voucher_suspended": suspended})
+        undone = []
+        if revoked:
+            undone.append(_("解除了这次绑定的家人"))
+        if suspended:
+            undone.append(_("暂停了这次开通的医保码（要用时，请用您登记的手机号重新开通）"))
+        if undone:
+            send_notice(citizen.phone, _("【医保通】医保局工作人员复核了社区帮办员%(helper)s为您办的事，已经撤销：%(what)s。"
+                                         "有疑问请拨打%(h)s。") % {
+                "helper": locked.helper.masked_name, "what": "；".join(undone), "h": settings.SITE_HOTLINE})
+        if was_open:
+            helper_id, person_id = locked.helper_id, locked.citizen_id
+            transaction.on_commit(lambda: _push_ended(helper_id, person_id))
+    return locked
 
 
 def _require(session: AssistSession, status: str) -> None:

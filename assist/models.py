@@ -20,6 +20,9 @@ class Task(models.TextChoices):
 
 
 ALL_TASKS = [t.value for t in Task]
+# A helper's word is not her consent to these: adding or widening a family grant (or anything that would
+# change where her messages go) needs her own code or an existing family member's approval.
+NOT_ON_WITNESS = frozenset({Task.BIND_FAMILY})
 
 
 class Kiosk(models.Model):
@@ -59,6 +62,7 @@ class EndReason(models.TextChoices):
     CITIZEN = "citizen", _("市民结束")
     TIMEOUT = "timeout", _("长时间没有操作，自动结束")
     REFUSED = "refused", _("不同意办理")
+    UNDONE = "undone", _("医保局复核后撤销")
 
 
 class AssistSession(models.Model):
@@ -76,6 +80,8 @@ class AssistSession(models.Model):
     needs_review = models.BooleanField(default=False)
     reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True, db_index=True)
     consented_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(default=timezone.now)
@@ -100,3 +106,10 @@ class AssistSession(models.Model):
 
     def task_labels(self) -> list[str]:
         return [str(Task(t).label) for t in self.tasks if t in ALL_TASKS]
+
+    @property
+    def is_witnessed(self) -> bool:
+        return self.consent_via == ConsentVia.WITNESSED
+
+    def done_labels(self) -> list[str]:
+        return [str(Task(t).label) for t in self.done if t in ALL_TASKS]

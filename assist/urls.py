@@ -9,6 +9,7 @@ urlpatterns = [
     path("start/", views.start, name="start"),
     path("approve/<uuid:session_id>/", views.family_approval, name="family_approval"),
     path("review/<uuid:session_id>/", views.review, name="review"),
+    path("review/<uuid:session_id>/undo/", views.undo, name="undo"),
     path("s/<uuid:session_id>/", views.session_home, name="session"),
     path("s/<uuid:session_id>/consent/", views.consent, name="consent"),
     path("s/<uuid:session_id>/consent/status/", views.consent_status, name="consent_status"),

@@ -18,7 +18,7 @@ from accounts.models import Role
 from assist import actions
 from assist.forms import BindFamilyForm, CodeForm, FindCitizenForm, KioskForm, WitnessForm
 from assist.middleware import KIOSK_COOKIE
-from assist.models import AssistSession, EndReason, SessionStatus, Task
+from assist.models import AssistSession, ConsentVia, EndReason, SessionStatus, Task
 from assist.selectors import pending_remote_approvals_for, session_for_helper
 from audit.actions import client_ip
 
@@ -46,9 +46,14 @@ def _open_session(request: HttpRequest, session_id) -> AssistSession | HttpRespo
     session = session_for_helper(request.user, session_id)
     if session is None:
         raise Http404
+    if session.kiosk_id is None or request.kiosk is None or session.kiosk_id != request.kiosk.pk:
+        # Only at the kiosk where it began, with her in front of it: not from the helper's phone or home.
+        return render(request, "assist/ended.html", {"reason": _("这次帮办只能在开始它的帮办终端上继续。")},
+                      status=403)
     if session.status in (SessionStatus.AWAITING_CONSENT, SessionStatus.ACTIVE) and session.is_idle:
         actions.end_session(session, reason=EndReason.TIMEOUT, ip=client_ip(request))
         session.refresh_from_db()
+        _close_this_browsers_sockets(request)
     if session.status in (SessionStatus.ENDED, SessionStatus.REFUSED):
         # Nothing of her here: not her name, not what was done.
         return render(request, "assist/ended.html", {"reason": _("这次帮办已经结束。")}, status=410)
@@ -87,10 +92,14 @@ def register_kiosk(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     form = FindCitizenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and request.kiosk is None:
+        form.is_valid()
+        form.add_error(None, _("这台机器还没有登记为帮办终端，不能开始帮办。请先登记这台机器，或到已登记的帮办终端上办理。"))
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            citizen = actions.find_citizen(name=data["name"], id_number=data["id_number"], code=data["code"])
+            citizen = actions.find_citizen(name=data["name"], id_number=data["id_number"], code=data["code"],
+                                           ip=client_ip(request))
             session = actions.start_session(helper=request.user, kiosk=request.kiosk, citizen=citizen,
                                             tasks=data["tasks"], ip=client_ip(request))
         except actions.AssistError as exc:
@@ -288,8 +297,16 @@ def end(request: HttpRequest, session_id) -> HttpResponse:
     return _ended_response(request, _("帮办已结束，这台机器上已经没有她的信息了。"))
 
 
+def _close_this_browsers_sockets(request: HttpRequest) -> None:
+    """The kiosk is wiped for the next person: its open sockets (her live settlements) close too."""
+    from settlement.push import close_session_sockets
+
+    close_session_sockets(request.session.session_key)
+
+
 def _ended_response(request: HttpRequest, message: str) -> HttpResponse:
     """Wipe: the browser drops its cache of her pages, the kiosk goes back to elder mode for the next person."""
+    _close_this_browsers_sockets(request)
     response = render(request, "assist/ended.html", {"reason": message, "wiped": True})
     response["Clear-Site-Data"] = '"cache"'
     response["Cache-Control"] = "no-store, max-age=0"
@@ -307,6 +324,20 @@ def review(request: HttpRequest, session_id) -> HttpResponse:
     if session is None:
         raise Http404
     actions.review_witnessed(session, staff=request.user)
+    return redirect("assist:dashboard")
+
+
+@helper_required
+@require_POST
+def undo(request: HttpRequest, session_id) -> HttpResponse:
+    """撤销此次办理, from the staff review of a witnessed session."""
+    if request.user.role != Role.STAFF:
+        raise Http404
+    session = AssistSession.objects.filter(public_id=session_id, consent_via=ConsentVia.WITNESSED).first()
+    if session is None:
+        raise Http404
+    actions.undo_witnessed(session, staff=request.user, ip=client_ip(request))
+    messages.success(request, _("已撤销这次见证办理：这次绑定的家人（如有）已解除，这次开通的医保码（如有）已暂停。"))
     return redirect("assist:dashboard")
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 
 from audit.models import AuditEvent, Via
+from portal.client_address import client_ip as _client_ip
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address behind the configured proxies (portal/client_address.py)."""
+    return _client_ip(request)
 
 
 def record_event(

@@ -5,6 +5,8 @@ from audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only, and for superusers only (staff have no permission on it): the trail is never edited."""
+
     list_display = ["created_at", "action", "via", "actor_label", "subject"]
     list_filter = ["via", "action"]
 

@@ -26,10 +26,17 @@ ACTION_TEXT = {
     "assist.refused": _("不同意帮办"),
     "assist.ended": _("帮办结束"),
     "assist.reviewed": _("医保局复核了见证同意"),
+    "assist.undone": _("医保局复核后撤销了帮办员见证时办的事"),
     "settlement.received": _("医院或药店提交了结算"),
     "settlement.settled": _("结算完成"),
     "settlement.failed": _("结算没有成功"),
     "settlement.manual": _("结算转到人工窗口"),
+    "admin.added": _("在管理后台添加了您的资料"),
+    "admin.changed": _("在管理后台更改了您的资料"),
+    "admin.deleted": _("在管理后台删除了您的一条资料"),
+    "settlement.offline_flagged": _("同一医保码几分钟内在两家机构离线结算，已交医保局核实"),
+    "settlement.disputed": _("报告了一笔离线结算“不是我本人”"),
+    "settlement.dispute_closed": _("医保局处理了“不是我本人”的报告"),
 }
 
 

@@ -10,16 +10,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actions import OtpError, check_one_time_code, send_notice, send_one_time_code
+from accounts.actions import BindingError, OtpError, check_one_time_code, match_person, send_notice, send_one_time_code
 from accounts.models import Role, User
 from audit.actions import record_event
 from audit.models import Via
 from family.models import ALL_SCOPES, MAX_PROXIES, OPEN_STATUSES, ConsentVia, GrantStatus, ProxyGrant
 from insurance.models import InsuredPerson
-from insurance.selectors import NoMatchingPerson, person_matching
 
 GRANT_LIFETIME = dt.timedelta(days=365)
 CHILD_AGE = 16
+# How a helper session may have been consented to for a grant to start in it: her own one-time code, or
+# the approval of a family member who already acts for her. Never a helper's word alone ("witnessed").
+SESSION_CONSENTS_FOR_GRANTS = ("code", "proxy")
 
 
 class FamilyError(Exception):
@@ -73,8 +75,9 @@ def request_grant(
     if proxy.person_id is None:
         raise FamilyError(_("请先完成您自己的实名认证，家人才知道是谁在申请。"))
     try:
-        principal = person_matching(name, id_number)
-    except NoMatchingPerson as exc:
+        # One answer for any mismatch, and limited: he must not be able to learn who is insured.
+        principal = match_person(name=name, id_number=id_number, ip=ip)
+    except BindingError as exc:
         raise FamilyError(exc.message, field=exc.field) from None
     scopes = _clean_scopes(scopes)
     with transaction.atomic():
@@ -246,7 +249,11 @@ def note_proxy_use(grant_id: int, action: str) -> None:
     ProxyGrant.objects.filter(pk=grant_id).update(last_used_at=now)
     if action not in ("voucher.code_shown", "voucher.activated", "voucher.reactivated"):
         return
-    if not cache.add(f"proxy-use-notice:{grant_id}", 1, timeout=3600):
+    try:
+        first_this_hour = cache.add(f"proxy-use-notice:{grant_id}", 1, timeout=3600)
+    except Exception:  # the cache (Redis) is away: rather tell her twice than not at all
+        first_this_hour = True
+    if not first_this_hour:
         return
     what = _("打开了您的医保码") if action == "voucher.code_shown" else _("替您开通了医保码")
     send_notice(grant.principal.phone, _("【医保通】%(who)s刚刚%(what)s。不是您同意的，请在“谁在帮我”里解除。")
@@ -277,8 +284,13 @@ def _push_help(proxy_user_ids: list[int], person: InsuredPerson) -> None:
 
 
 def grant_in_helper_session(*, principal: InsuredPerson, helper: User, phone_e164: str, relationship: str,
-                            scopes: list[str], ip: str | None = None, detail: dict | None = None) -> ProxyGrant:
-    """She approves a family member in a consented helper session (DESIGN §7): the grant starts at once."""
+                            scopes: list[str], session_consent: str, ip: str | None = None,
+                            detail: dict | None = None) -> ProxyGrant:
+    """She approves a family member in a helper session (DESIGN §7): the grant starts at once, but only when
+    the session itself was agreed with her code or by a family member who already acts for her."""
+    if session_consent not in SESSION_CONSENTS_FOR_GRANTS:
+        raise FamilyError(_("帮办员见证的同意不能用来绑定家人或更改手机号。要办这件事，请重新开始帮办，"
+                            "让她用手机收到的验证码同意，或请已经绑定的家人在手机上同意。"))
     scopes = _clean_scopes(scopes)
     with transaction.atomic():
         proxy = User.objects.get_by_phone(phone_e164) or User.objects.create_user(phone_e164)
@@ -289,8 +301,31 @@ def grant_in_helper_session(*, principal: InsuredPerson, helper: User, phone_e16
                                           scopes=[], requested_scopes=scopes, requested_by_principal=True)
         _activate(grant, scopes, ConsentVia.HELPER)
         record_event(action="family.granted", via=Via.HELPER, actor=helper, subject=principal, ip=ip,
-                     detail={"grant": str(grant.public_id), "consent": ConsentVia.HELPER, **(detail or {})})
+                     detail={"grant": str(grant.public_id), "consent": ConsentVia.HELPER,
+                             "session_consent": session_consent, **(detail or {})})
         send_notice(phone_e164, _("【医保通】%(who)s在社区帮办点把您添加为亲情账户家人，您可以帮她：%(what)s。")
                     % {"who": principal.masked_name, "what": _describe(grant)})
         _tell_principal_added(grant)
+    return grant
+
+
+def revoke_after_review(grant: ProxyGrant, *, staff: User, ip: str | None = None,
+                        detail: dict | None = None) -> ProxyGrant:
+    """Bureau staff undo a grant made in a helper session they reviewed: ended at once, like her own revoke,
+    and the proxy is told why."""
+    if staff.role != Role.STAFF:
+        raise FamilyError(_("只有医保局工作人员可以撤销。"))
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_for_update().select_related("principal", "proxy").get(pk=grant.pk)
+        if grant.status not in OPEN_STATUSES:
+            return grant
+        grant.status, grant.ended_at = GrantStatus.REVOKED, timezone.now()
+        grant.save(update_fields=["status", "ended_at"])
+        record_event(action="family.revoked", via=Via.STAFF, actor=staff, subject=grant.principal, ip=ip,
+                     detail={"grant": str(grant.public_id), "reason": "assist_review", **(detail or {})})
+        send_notice(grant.proxy.phone, _("【医保通】医保局工作人员复核后，解除了您和%(name)s的亲情账户。"
+                                         "如需再帮她，请由她本人同意后重新添加。有疑问请拨打%(h)s。") % {
+            "name": grant.principal.masked_name, "h": settings.SITE_HOTLINE})
+        proxy_id, person_id = grant.proxy_id, grant.principal_id
+        transaction.on_commit(lambda: _push_revoked(proxy_id, person_id))
     return grant

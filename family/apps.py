@@ -8,7 +8,8 @@ class FamilyConfig(AppConfig):
 
     def ready(self) -> None:
         from family import receivers  # noqa: F401  (connects the audit receiver)
-        from family.selectors import watchable_person_ids
-        from settlement.watchers import register_watch_provider
+        from family.selectors import settlement_notice_audience, watchable_person_ids
+        from settlement.watchers import register_notice_audience, register_watch_provider
 
         register_watch_provider(watchable_person_ids)
+        register_notice_audience(settlement_notice_audience)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from family.models import Relationship, Scope
-from insurance.identity import InvalidIdentifier, normalize_mobile
+from insurance.identity import IdNumberField, InvalidIdentifier, normalize_mobile
 
 SCOPE_CHOICES = [(s.value, s.label) for s in Scope]
 
@@ -21,8 +21,8 @@ class ScopesField(forms.MultipleChoiceField):
 
 class RequestGrantForm(forms.Form):
     name = forms.CharField(label=_("家人的姓名"), max_length=40)
-    id_number = forms.CharField(label=_("家人的身份证号"), max_length=30,
-                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    id_number = IdNumberField(label=_("家人的身份证号"),
+                              widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     relationship = forms.ChoiceField(label=_("她是您的"), choices=Relationship.choices,
                                      help_text=_("比如您是她的儿子，这里选“子女”指的是您是她的子女。"))
     scopes = ScopesField(initial=[Scope.SHOW_CODE, Scope.VIEW_SETTLEMENTS])

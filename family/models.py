@@ -40,7 +40,7 @@ class ConsentVia(models.TextChoices):
     ACCOUNT = "account", _("本人在医保通里同意")
     PRINCIPAL_INVITE = "invite", _("本人主动添加")
     HOUSEHOLD = "household", _("同户未满16岁子女")
-    HELPER = "helper", _("帮办员见证")
+    HELPER = "helper", _("帮办时本人验证码或家人同意")
 
 
 OPEN_STATUSES = (GrantStatus.PENDING, GrantStatus.ACTIVE)

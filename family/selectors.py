@@ -19,6 +19,12 @@ def watchable_person_ids(user) -> list[int]:
     return [g.principal_id for g in ProxyGrant.objects.filter(proxy=user).with_scope(Scope.VIEW_SETTLEMENTS)]
 
 
+def settlement_notice_audience(person) -> list:
+    """The proxies to tell about her settlements: those whose active grant includes view_settlements."""
+    grants = ProxyGrant.objects.filter(principal=person).select_related("proxy").with_scope(Scope.VIEW_SETTLEMENTS)
+    return [grant.proxy for grant in grants if grant.proxy.is_active]
+
+
 def grant_for_proxy(user, public_id) -> ProxyGrant | None:
     try:
         return ProxyGrant.objects.select_related("principal").filter(proxy=user, public_id=public_id).first()
@@ -33,3 +39,9 @@ def grant_for_principal(person, public_id) -> ProxyGrant | None:
         return ProxyGrant.objects.select_related("proxy").filter(principal=person, public_id=public_id).first()
     except (ValueError, TypeError):
         return None
+
+
+def proxies_of(person) -> list:
+    """Everyone who acts for her now, whatever the scopes: they hear of what a helper did on her word alone."""
+    return [grant.proxy for grant in ProxyGrant.objects.active().filter(principal=person).select_related("proxy")
+            if grant.proxy.is_active]

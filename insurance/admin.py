@@ -1,6 +1,9 @@
+import secrets
+
 from django.contrib import admin
 
-from insurance.models import Contribution, Institution, InsuredPerson
+from insurance.models import Institution, InsuredPerson
+from insurance.policy import Filing, PolicyRule
 
 
 @admin.register(InsuredPerson)
@@ -14,9 +17,33 @@ class InsuredPersonAdmin(admin.ModelAdmin):
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "level", "region_code", "is_active"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["name", "code"]
     exclude = ["api_secret"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The key id names the hospital's credential: fixed once issued.
+        return ["api_key_id", "public_id"] if obj is not None else ["public_id"]
 
-@admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
-    list_display = ["person", "period", "amount", "paid_on"]
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and not obj.api_secret:
+            # Never an empty (guessable) secret. The secret is issued to the hospital outside the admin.
+            obj.api_secret = secrets.token_urlsafe(32)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PolicyRule)
+class PolicyRuleAdmin(admin.ModelAdmin):
+    list_display = ["region_code", "scheme", "level", "visit_type", "locality", "deductible", "ratio", "annual_cap",
+                    "b_self_share"]
+    list_filter = ["region_code", "scheme", "level", "visit_type", "locality"]
+
+
+@admin.register(Filing)
+class FilingAdmin(admin.ModelAdmin):
+    list_display = ["person", "region_code", "valid_from", "valid_until", "status"]
+    list_filter = ["status", "region_code"]
+    readonly_fields = ["person", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # she files it herself (or with a proxy or helper); staff review it here

@@ -17,6 +17,7 @@ from insurance.models import (
     Institution,
     InstitutionLevel,
     InsuredPerson,
+    OfflineTerminal,
     Scheme,
 )
 
@@ -24,6 +25,9 @@ DEMO_PASSWORD = "yibaotong-demo-2026"
 DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key: demo only
 DEMO_API_KEY_ID = "demo-zy1"
 DEMO_API_SECRET = "demo-secret-zy1-7f3c9a52d1e84b6f"
+# The demo pharmacy's offline counter (docs/architecture.md, "Offline counters"): its own credential.
+DEMO_OFFLINE_TERMINAL = ("P33010004", "收银台1号", "老百姓大药房（文三路店）一楼收银台", "offline-demo-lbx4-1",
+                         "demo-offline-secret-lbx4-2c6e91d0")
 
 
 def make_id_number(region: str, birth: dt.date, serial: int, male: bool) -> str:
@@ -152,6 +156,20 @@ def seed_institutions() -> list[Institution]:
         inst.save()
         result.append(inst)
     return result
+
+
+@transaction.atomic
+def seed_offline_terminals(created_by=None) -> list[OfflineTerminal]:
+    """The demo pharmacy's offline terminal, active again with its demo secret (its browser, if one was
+    enrolled, stays enrolled)."""
+    code, name, location, key_id, secret = DEMO_OFFLINE_TERMINAL
+    terminal = OfflineTerminal.objects.filter(key_id=key_id).first() or OfflineTerminal(key_id=key_id)
+    terminal.institution = Institution.objects.get(code=code)
+    terminal.name, terminal.location, terminal.secret = name, location, secret
+    terminal.is_active, terminal.revoked_at = True, None
+    terminal.created_by = terminal.created_by or created_by
+    terminal.save()
+    return [terminal]
 
 
 def demo_totp_base32() -> str:

@@ -6,13 +6,21 @@ Each failure carries a plain-Chinese sentence that says what to fix.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
+from django import forms
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_PHONE_SHAPE = re.compile(r"\+?[0-9]{1,20}")
+# Typed between groups of digits; dropped before checking.
+_PHONE_SEPARATORS = str.maketrans("", "", " -().")
 
 
 class InvalidIdentifier(ValueError):
@@ -32,13 +40,22 @@ def id_check_char(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
+def _typed_text(raw: Any) -> str:
+    """What was typed, in one Unicode form: NFKC turns full-width digits (３３０１) and letters (ｘ) into
+    ASCII, and full-width spaces into spaces; all whitespace is then dropped. Anything else that is not an
+    ASCII digit stays as it is and is refused by the shape checks below (never by int(), which would
+    accept Arabic-Indic digits and choke on a superscript ²)."""
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
 def parse_id_number(raw: str) -> IdNumber:
-    value = (raw or "").strip().replace(" ", "").upper()
+    value = _typed_text(raw).upper()
     if not value:
         raise InvalidIdentifier(_("请填写身份证号。"))
     if len(value) != 18:
         raise InvalidIdentifier(_("身份证号应该是18位，您填了%(n)d位。") % {"n": len(value)})
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _ID_SHAPE.fullmatch(value):
         raise InvalidIdentifier(_("身份证号只能是数字，最后一位可以是X。"))
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -54,9 +71,11 @@ def parse_id_number(raw: str) -> IdNumber:
 
 def normalize_mobile(raw: str) -> str:
     """Return a mainland mobile number in E.164 (+8613800138000) or raise InvalidIdentifier."""
-    text = (raw or "").strip().replace(" ", "").replace("-", "")
+    text = _typed_text(raw).translate(_PHONE_SEPARATORS)
     if not text:
         raise InvalidIdentifier(_("请填写手机号。"))
+    if not _PHONE_SHAPE.fullmatch(text):
+        raise InvalidIdentifier(_("手机号格式不对，请填写11位手机号。"))
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException as exc:
@@ -78,3 +97,36 @@ def normalize_name(raw: str) -> str:
     if len(name) > 40:
         raise InvalidIdentifier(_("姓名太长了，请按身份证上的姓名填写。"))
     return name
+
+
+class IdNumberField(forms.CharField):
+    """The one ID-number field for every form that takes one (activation, family, helper kiosk): cleans to
+    the 18-character value or says in plain words what is wrong. Any Unicode input gets a message, never
+    an error page. `optional=True` lets the field stay empty (when another field can be used instead)."""
+
+    def __init__(self, *, optional: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.optional = optional
+
+    def clean(self, value: Any) -> str:
+        if self.optional and not _typed_text(value):
+            return ""
+        try:
+            return parse_id_number(value).value
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class MobileField(forms.CharField):
+    """A mainland mobile number, cleaned to E.164 by `normalize_mobile`, with its plain message."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        try:
+            return normalize_mobile(value)
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None

@@ -132,6 +132,34 @@ class Institution(models.Model):
         return region_name(self.region_code)
 
 
+class OfflineTerminal(models.Model):
+    """A counter allowed to settle without network and upload later (docs/architecture.md, "Offline
+    counters"). It has its own credential: the key id and secret sign `/api/v1/settlements/batch`, and a
+    browser enrolled with them carries a cookie token of which only the hash is kept. Revoking it
+    (is_active off) stops both at once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="offline_terminals",
+                                    verbose_name=_("定点机构"))
+    name = models.CharField(_("名称"), max_length=60)
+    location = models.CharField(_("地点"), max_length=120)
+    key_id = models.CharField(_("终端密钥编号"), max_length=40, unique=True, editable=False)
+    secret = EncryptedTextField(_("终端密钥"))
+    browser_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("登记人"))
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("离线收费终端")
+        verbose_name_plural = _("离线收费终端")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.location}）"
+
+
 class Contribution(models.Model):
     """One payment into a person's insurance (缴费记录)."""
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from insurance.models import Institution, InsuredPerson
+import hashlib
+from dataclasses import dataclass
+
+from insurance.models import Institution, InsuredPerson, OfflineTerminal
 
 
 def person_by_id_number(id_number: str) -> InsuredPerson | None:
@@ -17,26 +20,38 @@ def recent_contributions(person: InsuredPerson, limit: int = 12):
     return person.contributions.all()[:limit]
 
 
-class NoMatchingPerson(Exception):
-    """Raised with a plain sentence; `field` says which input to point at."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+# --- credentials for the institution API and offline counters ----------------------------------------------
 
 
-def person_matching(name: str, id_number: str) -> InsuredPerson:
-    """The insured person with this ID number, if the name matches it too (someone else looking her up)."""
-    from django.utils.translation import gettext as _
+@dataclass(frozen=True)
+class Credential:
+    """Who signed a request: the institution, and the offline terminal when its own key was used."""
 
-    from insurance.identity import InvalidIdentifier, normalize_name, parse_id_number
+    institution: Institution
+    terminal: OfflineTerminal | None
+    secret: str
 
-    try:
-        clean_name = normalize_name(name)
-        parsed = parse_id_number(id_number)
-    except InvalidIdentifier as exc:
-        raise NoMatchingPerson(str(exc), "id_number") from None
-    person = person_by_id_number(parsed.value)
-    if person is None or person.name != clean_name:
-        raise NoMatchingPerson(_("姓名和身份证号对不上，或没有这个人的参保信息。请核对后再试。"), "name")
-    return person
+
+def credential_by_key_id(key_id: str) -> Credential | None:
+    """An institution's own key, or one of its active offline terminals' keys (an institution key wins if both
+    ever had the same id, so a terminal can never stand in for an institution)."""
+    institution = Institution.objects.filter(api_key_id=key_id).first()
+    if institution is not None:
+        return Credential(institution, None, institution.api_secret)
+    # A revoked terminal's key is unknown from the moment it is revoked.
+    terminal = OfflineTerminal.objects.select_related("institution").filter(key_id=key_id, is_active=True).first()
+    if terminal is not None:
+        return Credential(terminal.institution, terminal, terminal.secret)
+    return None
+
+
+def terminal_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def terminal_for_browser(token: str, institution_id: int | None) -> OfflineTerminal | None:
+    """The active offline terminal of this institution that this browser's cookie token stands for."""
+    if not token or len(token) > 200 or institution_id is None:
+        return None
+    return OfflineTerminal.objects.filter(browser_token_hash=terminal_token_hash(token), institution_id=institution_id,
+                                          is_active=True).first()

@@ -14,4 +14,5 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "settlement-watchdog": {"task": "settlement.tasks.settlement_watchdog", "schedule": 30.0},
     "settlement-requeue": {"task": "settlement.tasks.requeue_unstarted", "schedule": 60.0},
+    "messages-resend-pending": {"task": "accounts.tasks.resend_pending_messages", "schedule": 60.0},
 }

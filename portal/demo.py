@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from insurance import demo
+from portal.admin_site import sync_staff_group
 from vouchers.actions import activate_voucher
 
 
@@ -24,11 +25,14 @@ def seed_users(people: dict, institutions: list) -> int:
         user = User.objects.get_by_phone(phone) or User.objects.create_user(phone)
         user.role = role
         user.display_name = name
+        # Staff reach the admin (after password + TOTP) with the staff group's rights only, never as superuser.
         user.is_staff = role == Role.STAFF
-        user.is_superuser = role == Role.STAFF
+        user.is_superuser = False
         user.institution = institutions[0] if role == Role.OPERATOR else None
         user.set_password(demo.DEMO_PASSWORD)
         user.save()
+        if role == Role.STAFF:
+            user.groups.add(sync_staff_group())
         TOTPDevice.objects.update_or_create(
             user=user, name="demo", defaults={"key": demo.DEMO_TOTP_KEY_HEX, "confirmed": True}
         )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+# Methods whose body the API reads; each must be JSON (issue 9, item 11).
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+_READ_CHUNK = 64 * 1024
 
 _API_ERRORS = {
     400: ("bad_request", "请求格式不对，请发送 JSON。"),
@@ -29,7 +35,13 @@ def _as_json_error(response: HttpResponse) -> HttpResponse:
 
 
 class ApiBodyLimitMiddleware:
-    """Answer an oversized API body with a clear JSON 413 before Django reads it.
+    """Answer an oversized API body with a clear JSON 413 before any view reads it, and a body that is
+    not JSON with 415.
+
+    The limit holds whether the client sends Content-Length or a chunked body without one (issue 9,
+    item 6): see `_chunked_body_over`. Django's ASGI handler spools the whole body before any
+    middleware runs, so in production the TLS proxy's own body limit is what keeps a huge upload
+    from reaching the ASGI server at all (docs/architecture.md, "Institution API contract").
 
     Also makes every other API error JSON ({error, message}, DESIGN §4), whoever produced it.
     """
@@ -39,21 +51,72 @@ class ApiBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = -1
-            if length < 0:
-                return JsonResponse(
-                    {"error": "bad_request", "message": "请求的长度标记不对。"}, status=400
-                )
-            if length > settings.API_MAX_BODY_BYTES:
-                return JsonResponse(
-                    {
-                        "error": "payload_too_large",
-                        "message": f"请求内容太大，不能超过 {settings.API_MAX_BODY_BYTES // 1024} KB。",
-                    },
-                    status=413,
-                )
+            refused = self._refuse(request)
+            if refused is not None:
+                return refused
             return _as_json_error(self.get_response(request))
         return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse | None:
+        limit = settings.API_MAX_BODY_BYTES
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        try:
+            length = int(declared) if declared else None
+        except ValueError:
+            length = -1
+        if length is not None and length < 0:
+            return JsonResponse({"error": "bad_request", "message": "请求的长度标记不对。"}, status=400)
+        if length is not None and length > limit:
+            return _too_large()
+        if request.method in _BODY_METHODS and request.content_type.lower() != "application/json":
+            return JsonResponse(
+                {"error": "unsupported_media_type",
+                 "message": "请用 JSON 格式发送，并带上请求头 Content-Type: application/json。"},
+                status=415,
+            )
+        if length is None and _chunked_body_over(request, limit):
+            return _too_large()
+        return None
+
+
+def _too_large() -> JsonResponse:
+    return JsonResponse(
+        {
+            "error": "payload_too_large",
+            "message": f"请求内容太大，不能超过 {settings.API_MAX_BODY_BYTES // 1024} KB。",
+        },
+        status=413,
+    )
+
+
+def _chunked_body_over(request: HttpRequest, limit: int) -> bool:
+    """Is a body sent without Content-Length (chunked) longer than `limit`? Reads at most limit + 1 bytes.
+
+    Under ASGI, Django has already spooled the body to a seekable file: its size is measured, nothing
+    is read. Under WSGI, Django reads only Content-Length bytes, so none here; a server that de-chunks
+    the body says so with `wsgi.input_terminated` (a PEP 3333 extension: gunicorn and others), and then
+    the input is read here, to its end or one byte past the limit, and handed to Django as the body.
+    """
+    stream = request._stream  # Django's own body check looks at the same stream (HttpRequest.body)
+    if stream.seekable():
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(0)
+        return size > limit
+    if not (isinstance(request, WSGIRequest) and request.environ.get("wsgi.input_terminated")):
+        return False
+    read = request.environ["wsgi.input"].read
+    parts: list[bytes] = []
+    remaining = limit + 1
+    while remaining > 0:
+        part = read(min(_READ_CHUNK, remaining))
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    body = b"".join(parts)
+    if len(body) > limit:
+        return True
+    # The input is spent: give Django what was read, so request.body and request.read() still work.
+    request._body = body
+    request._stream = io.BytesIO(body)
+    return False

@@ -17,6 +17,7 @@ urlpatterns = [
     path("family/", include("family.urls")),
     path("assist/", include("assist.urls")),
     path("counter/", include("settlement.counter_urls")),
+    path("staff/offline/", include("settlement.staff_urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

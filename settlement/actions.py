@@ -4,22 +4,39 @@ row, and the push sent on commit. Balances and accumulators change once, in `fin
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import logging
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
+from accounts.actions import send_notice
 from audit.actions import record_event
 from audit.models import Via
 from insurance.actions import book_split
 from insurance.engine import BillItem, NoPolicy, quote
-from insurance.models import Institution
-from settlement.models import FINAL_STATUSES, Settlement, SettlementEvent, SettlementItem, Status
+from insurance.models import Institution, OfflineTerminal
+from insurance.selectors import credential_by_key_id, terminal_token_hash
+from settlement.models import (
+    FINAL_STATUSES,
+    DisputeStatus,
+    Reporter,
+    Settlement,
+    SettlementDispute,
+    SettlementEvent,
+    SettlementItem,
+    Status,
+)
+from settlement.watchers import notice_audience
 from vouchers.actions import consume_code
-from vouchers.codes import CodeTokenError
+from vouchers.codes import CLOCK_SKEW_SECONDS, CodeTokenError
+from vouchers.models import Voucher
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +100,22 @@ def _after_commit(settlement_id: int) -> None:
 
 def submit_settlement(
     *, institution: Institution, code: str, visit_type: str, items: list[ItemIn], operator=None,
-    captured_at: dt.datetime | None = None, client_id: str = "", now: dt.datetime | None = None,
+    captured_at: dt.datetime | None = None, client_id: str = "", terminal: OfflineTerminal | None = None,
+    now: dt.datetime | None = None,
 ) -> Settlement:
-    """Verify and use the code, record the bill, and hand it to the worker. `captured_at` marks an
-    offline capture: the code must have been valid then, and the upload must come within 72 h."""
+    """Verify and use the code, record the bill, and hand it to the worker.
+
+    Online (no `captured_at`) the code is checked against the server's clock only. `captured_at` marks an
+    offline capture, accepted only from a registered offline terminal of the institution, up to the floor
+    limit, within 72 h; the code must have been valid then. Her and her family are told of it by SMS, and
+    the same voucher captured offline at two institutions within minutes is flagged (docs/architecture.md,
+    "Offline counters")."""
     now = now or timezone.now()
     bill = validate_bill(items)
+    total = sum((i.amount for i in bill), Decimal("0"))
     offline = captured_at is not None
     if offline:
-        if captured_at > now + dt.timedelta(seconds=60):
-            raise SettlementError(422, "captured_in_future", "采集时间晚于现在，请检查收费电脑的时间。")
-        if now - captured_at > OFFLINE_UPLOAD_WINDOW:
-            raise SettlementError(422, "upload_too_late", "离线采集超过72小时，不能再上传。请让病人到人工窗口办理。")
+        _check_offline(institution, terminal, captured_at, total, now)
     if client_id:
         existing = Settlement.objects.filter(institution=institution, client_id=client_id).first()
         if existing is not None:
@@ -103,18 +124,27 @@ def submit_settlement(
     try:
         with transaction.atomic():
             claims, voucher = consume_code(code, institution=institution, now=check_time)
+            if offline:  # one offline upload per voucher at a time, so two twins always see each other
+                Voucher.objects.select_for_update().filter(pk=voucher.pk).first()
             settlement = Settlement.objects.create(
                 institution=institution, person=voucher.person, voucher=voucher, code_nonce=claims.nonce,
-                visit_type=visit_type, total=sum((i.amount for i in bill), Decimal("0")), client_id=client_id,
+                visit_type=visit_type, total=total, client_id=client_id,
                 captured_at=captured_at, offline=offline, operator=operator,
+                offline_terminal=terminal if offline else None,
             )
             SettlementItem.objects.bulk_create([
                 SettlementItem(settlement=settlement, code=i.code, name=i.name, category=i.category,
                                quantity=i.quantity, unit_price=i.unit_price, amount=i.amount) for i in bill
             ])
             _event(settlement, {"offline": offline})
+            detail = {"settlement": str(settlement.public_id)}
+            if offline:
+                detail.update(offline=True, terminal=str(terminal.public_id))
             record_event(action="settlement.received", via=Via.INSTITUTION, actor_label=institution.name,
-                         subject=voucher.person, detail={"settlement": str(settlement.public_id)})
+                         subject=voucher.person, detail=detail)
+            if offline:
+                _flag_twins(settlement)
+                _tell_her_and_family(settlement)
             _after_commit(settlement.pk)
             transaction.on_commit(lambda: _enqueue(settlement.pk))
     except CodeTokenError as exc:
@@ -127,6 +157,75 @@ def submit_settlement(
                 return existing
         raise SettlementError(409, "code_used", "这个医保码已经用过一次了，请让对方刷新后再扫。") from None
     return settlement
+
+
+def _check_offline(institution: Institution, terminal: OfflineTerminal | None, captured_at: dt.datetime,
+                   total: Decimal, now: dt.datetime) -> None:
+    if terminal is None or not terminal.is_active or terminal.institution_id != institution.pk:
+        raise SettlementError(403, "offline_not_allowed",
+                              "只有登记为离线收费终端的收费台才能上传离线结算。需要开通请联系医保局。")
+    if timezone.is_naive(captured_at):
+        raise SettlementError(422, "bad_captured_at", "采集时间要带时区，例如 2026-03-01T09:30:00+08:00。")
+    if captured_at > now + dt.timedelta(seconds=CLOCK_SKEW_SECONDS):
+        raise SettlementError(422, "captured_in_future", "采集时间晚于现在，请检查收费电脑的时间。")
+    if now - captured_at > OFFLINE_UPLOAD_WINDOW:
+        raise SettlementError(422, "upload_too_late", "离线采集超过72小时，不能再上传。请让病人到人工窗口办理。")
+    limit = settings.OFFLINE_FLOOR_LIMIT_YUAN
+    if total > limit:
+        raise SettlementError(422, "over_floor_limit",
+                              f"离线结算每笔最多{limit:.2f}元，这笔{total:.2f}元，没有结算。"
+                              "请等网络恢复后重新扫码结算，或请病人到人工窗口办理。")
+
+
+# Stored as the Chinese msgid, translated where it is shown (like a settlement's reason).
+TWIN_REASON = _("同一医保码几分钟内在两家机构离线结算，请核实。")
+
+
+def _flag_twins(settlement: Settlement) -> None:
+    """The same voucher captured offline at another institution within the window: flag both for staff."""
+    window = dt.timedelta(minutes=settings.OFFLINE_TWIN_WINDOW_MINUTES)
+    twins = list(
+        Settlement.objects.filter(voucher_id=settlement.voucher_id, offline=True,
+                                  captured_at__gte=settlement.captured_at - window,
+                                  captured_at__lte=settlement.captured_at + window)
+        .exclude(institution_id=settlement.institution_id).exclude(pk=settlement.pk)
+    )
+    if not twins:
+        return
+    Settlement.objects.filter(pk__in=[t.pk for t in twins] + [settlement.pk]).update(
+        flagged=True, flag_reason=TWIN_REASON)
+    settlement.flagged, settlement.flag_reason = True, TWIN_REASON
+    record_event(action="settlement.offline_flagged", via=Via.SYSTEM, subject=settlement.person,
+                 detail={"settlement": str(settlement.public_id), "with": [str(t.public_id) for t in twins],
+                         "minutes": settings.OFFLINE_TWIN_WINDOW_MINUTES})
+
+
+def _tell_her_and_family(settlement: Settlement) -> None:
+    """An SMS to her registered phone and to each proxy with view_settlements, each with its own
+    "不是我本人" link. The messages are written in this transaction and delivered on commit, so an
+    offline settlement and its notices exist together or not at all."""
+    from settlement.notices import not_me_url
+
+    person = settlement.person
+    # In the portal's language whatever the counter's page language: these go to her phone.
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "institution": settlement.institution.name,
+            "when": timezone.localtime(settlement.captured_at).strftime("%m-%d %H:%M"),
+            "amount": f"{settlement.total:.2f}",
+        }
+        told = {person.phone}
+        send_notice(person.phone, gettext(
+            "【医保通】%(when)s，%(institution)s用您的医保码离线结算了%(amount)s元。"
+            "不是您本人的，请点 %(link)s 报告，或打12393。") % {**values, "link": not_me_url(settlement, None)})
+        for user in notice_audience(person):
+            if user.phone in told:
+                continue
+            told.add(user.phone)
+            send_notice(user.phone, gettext(
+                "【医保通】%(when)s，%(institution)s用您的家人%(name)s的医保码离线结算了%(amount)s元。"
+                "不是%(name)s本人的，请点 %(link)s 报告，或打12393。") % {
+                **values, "name": person.masked_name, "link": not_me_url(settlement, user)})
 
 
 def _enqueue(settlement_id: int) -> None:
@@ -214,3 +313,99 @@ def move_to_manual(settlement_id: int, *, reason: str | None = None) -> Settleme
 
 def _bill_of(settlement: Settlement) -> list[BillItem]:
     return [BillItem(i.code, i.name, i.category, i.quantity, i.unit_price) for i in settlement.items.all()]
+
+
+# --- offline terminals ----------------------------------------------------------------------------------
+
+
+def _new_terminal_key_id() -> str:
+    while True:
+        key_id = f"offline-{secrets.token_hex(6)}"
+        if credential_by_key_id(key_id) is None and not OfflineTerminal.objects.filter(key_id=key_id).exists():
+            return key_id
+
+
+def register_offline_terminal(*, institution: Institution, name: str, location: str, by) -> tuple[OfflineTerminal, str]:
+    """Staff register a counter as offline-capable. Returns the terminal and its secret, shown once."""
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        terminal = OfflineTerminal.objects.create(
+            institution=institution, name=name.strip()[:60], location=location.strip()[:120],
+            key_id=_new_terminal_key_id(), secret=secret, created_by=by)
+        record_event(action="settlement.offline_terminal_registered", via=Via.STAFF, actor=by,
+                     detail={"terminal": str(terminal.public_id), "institution": institution.code})
+    return terminal, secret
+
+
+def revoke_offline_terminal(terminal: OfflineTerminal, *, by) -> OfflineTerminal:
+    """Its key and its enrolled browser stop working at once. Revoking twice changes nothing."""
+    with transaction.atomic():
+        terminal = OfflineTerminal.objects.select_for_update().get(pk=terminal.pk)
+        if not terminal.is_active:
+            return terminal
+        terminal.is_active, terminal.browser_token_hash, terminal.revoked_at = False, None, timezone.now()
+        terminal.save(update_fields=["is_active", "browser_token_hash", "revoked_at"])
+        record_event(action="settlement.offline_terminal_revoked", via=Via.STAFF, actor=by,
+                     detail={"terminal": str(terminal.public_id), "institution": terminal.institution.code})
+    return terminal
+
+
+def enrol_terminal_browser(*, operator, key_id: str, secret: str) -> tuple[OfflineTerminal, str]:
+    """The counter's browser proves it holds a terminal credential of the operator's institution and
+    gets a cookie token in return (only its hash is kept). A new browser replaces the previous one."""
+    refused = SettlementError(403, "bad_terminal_credential",
+                              "终端密钥编号或密钥不对，或这台终端不属于您的机构、已停用。请核对医保局给的终端密钥。")
+    key_id, secret = key_id.strip()[:40], secret.strip()[:200]
+    credential = credential_by_key_id(key_id) if key_id.isascii() and key_id.isprintable() else None
+    expected = credential.secret if credential else "unknown-terminal"
+    matches = hmac.compare_digest(expected.encode(), secret.encode("utf-8", "surrogateescape"))
+    if (credential is None or credential.terminal is None or not matches
+            or credential.institution.pk != operator.institution_id):
+        raise refused
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        terminal = OfflineTerminal.objects.select_for_update().get(pk=credential.terminal.pk)
+        if not terminal.is_active:
+            raise refused
+        terminal.browser_token_hash = terminal_token_hash(token)
+        terminal.save(update_fields=["browser_token_hash"])
+        record_event(action="settlement.offline_browser_enrolled", via=Via.INSTITUTION, actor=operator,
+                     detail={"terminal": str(terminal.public_id)})
+    return terminal, token
+
+
+# --- "不是我本人" ------------------------------------------------------------------------------------------
+
+
+def report_not_me(settlement: Settlement, *, reporter: str, user=None, ip: str | None = None
+                  ) -> tuple[SettlementDispute, bool]:
+    """Open the dispute for staff, once: a second report (or two at the same instant) finds the first.
+    Returns the dispute and whether this report opened it."""
+    with transaction.atomic():
+        settlement = Settlement.objects.select_for_update().select_related("person").get(pk=settlement.pk)
+        existing = SettlementDispute.objects.filter(settlement=settlement).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                dispute = SettlementDispute.objects.create(settlement=settlement, reporter=reporter, reported_by=user)
+        except IntegrityError:
+            return SettlementDispute.objects.get(settlement=settlement), False
+        record_event(action="settlement.disputed", via=Via.SELF if reporter == Reporter.PRINCIPAL else Via.PROXY,
+                     actor=user, actor_label="" if user else "短信链接", subject=settlement.person, ip=ip,
+                     detail={"settlement": str(settlement.public_id), "dispute": str(dispute.public_id)})
+    return dispute, True
+
+
+def close_dispute(dispute: SettlementDispute, *, staff, note: str) -> SettlementDispute:
+    with transaction.atomic():
+        dispute = SettlementDispute.objects.select_for_update().select_related("settlement__person").get(pk=dispute.pk)
+        if dispute.status == DisputeStatus.CLOSED:
+            return dispute
+        dispute.status, dispute.closed_at, dispute.closed_by = DisputeStatus.CLOSED, timezone.now(), staff
+        dispute.staff_note = note.strip()[:2000]
+        dispute.save(update_fields=["status", "closed_at", "closed_by", "staff_note"])
+        record_event(action="settlement.dispute_closed", via=Via.STAFF, actor=staff,
+                     subject=dispute.settlement.person,
+                     detail={"settlement": str(dispute.settlement.public_id), "dispute": str(dispute.public_id)})
+    return dispute

@@ -1,5 +1,9 @@
 """Websockets for live settlement status. Authorization is checked on connect: 4401 not signed in,
-4403 signed in but not allowed. Group names hold ids only; messages carry pre-rendered fragments."""
+4403 signed in but not allowed. Group names hold ids only; messages carry pre-rendered fragments.
+
+A socket lives no longer than the browser session that opened it: each joins its session's group
+(`session_group`, a keyed hash of the key), ending the session sends `session.ended` there, and every
+message is checked against the session once more before it is sent (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -7,15 +11,36 @@ import datetime as dt
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from settlement.models import Settlement
-from settlement.push import institution_group, person_group, render_status, user_group, watchers_group
+from settlement.push import (
+    institution_group,
+    person_group,
+    render_status,
+    session_group,
+    user_group,
+    watchers_group,
+)
 from settlement.watchers import may_watch, watched_person_ids
 
 RECENT = dt.timedelta(minutes=15)
 SHOW_FINISHED_FOR = dt.timedelta(minutes=2)
+SIGNED_OUT = 4401  # the same code as "not signed in": the page does not try to reconnect
+
+
+def session_is_alive(session_key: str | None, user_id: int) -> bool:
+    """Is this browser session still there, unexpired, and still this user's? One primary-key read."""
+    from importlib import import_module
+
+    from django.contrib.auth import SESSION_KEY
+
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return store.load().get(SESSION_KEY) == str(user_id)
 
 
 def _language(scope) -> str:
@@ -33,17 +58,21 @@ class _StatusConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.joined: list[str] = []
+        self.ended = False
         user = self.scope.get("user")
         await self.accept()
-        if user is None or not user.is_authenticated:
+        session = self.scope.get("session")
+        self.session_key = session.session_key if session is not None else None
+        if user is None or not user.is_authenticated or not self.session_key:
             await self.close(code=4401)
             return
+        self.session_user_id = user.pk
         groups, latest_id = await database_sync_to_async(self.authorize)(user)
         if groups is None:
             await self.close(code=4403)
             return
         self.language = _language(self.scope)
-        for group in groups:
+        for group in [*groups, session_group(self.session_key)]:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         # On (re)connect the page gets the current state at once: nothing missed while away.
@@ -60,12 +89,39 @@ class _StatusConsumer(AsyncWebsocketConsumer):
         return None  # the page only listens
 
     async def settlement_update(self, event: dict) -> None:
-        html = event["html"].get(self.language) or event["html"].get("zh-hans")
-        await self.send(text_data=html)
+        if await self.still_signed_in():
+            await self.send_fragment(event)
+
+    async def send_fragment(self, event: dict) -> None:
+        await self.send(text_data=event["html"].get(self.language) or event["html"].get("zh-hans"))
 
     async def notice_show(self, event: dict) -> None:
         """A one-off fragment for this user's pages (for example a parent's 请家人帮我)."""
-        await self.send(text_data=event["html"].get(self.language) or event["html"].get("zh-hans"))
+        if await self.still_signed_in():
+            await self.send_fragment(event)
+
+    async def session_ended(self, event: dict) -> None:
+        """Signed out, session flushed or expired, kiosk wiped: close, and leave every group at once."""
+        await self.end()
+
+    async def still_signed_in(self) -> bool:
+        """Checked before each message, so a lost `session.ended` (or an expiry nobody announced) still
+        stops the flow: the next push finds the session gone and closes the socket instead."""
+        if self.ended:
+            return False
+        if await database_sync_to_async(session_is_alive)(self.session_key, self.session_user_id):
+            return True
+        await self.end()
+        return False
+
+    async def end(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+        await self.close(code=SIGNED_OUT)
 
     def authorize(self, user) -> tuple[list[str] | None, int | None]:
         """(groups to join, settlement to show at once). Subclasses say who may listen; by default nobody."""
@@ -98,16 +154,20 @@ class PersonStatusConsumer(_StatusConsumer):
         person_id = event.get("person_id")
         if person_id not in self.watching:
             return
+        if not await self.still_signed_in():
+            return
         user = self.scope["user"]
         if not await database_sync_to_async(may_watch)(user, person_id):
             await self._stop_watching(person_id)
             return
-        await self.settlement_update(event)
+        await self.send_fragment(event)
 
     async def access_revoked(self, event: dict) -> None:
         await self._stop_watching(event["person_id"])
 
     async def _stop_watching(self, person_id: int) -> None:
+        if self.ended:
+            return
         self.watching.discard(person_id)
         group = watchers_group(person_id)
         await self.channel_layer.group_discard(group, self.channel_name)

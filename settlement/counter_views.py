@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
@@ -25,8 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pydantic import ValidationError
 
 from accounts.models import Role
+from insurance.models import OfflineTerminal
 from insurance.policy import ItemCategory, VisitType
-from settlement.actions import MAX_ITEMS, ItemIn, SettlementError, submit_settlement
+from insurance.selectors import terminal_for_browser
+from settlement.actions import MAX_ITEMS, ItemIn, SettlementError, enrol_terminal_browser, submit_settlement
 from settlement.api import MAX_BATCH, BatchItemIn, upload_one
 from settlement.catalogue import CATALOGUE, lookup
 from settlement.models import Settlement
@@ -38,6 +41,15 @@ _ROW_KEY = re.compile(r"^item-(\d{1,3})-(code|name|category|quantity|unit_price)
 # Errors about the bill: the code the operator scanned is still good, so the form keeps it.
 BILL_ERRORS = {"empty_bill", "too_many_items", "unknown_category", "bad_quantity", "bad_price", "bad_item",
                "bill_too_large", "bad_visit_type"}
+
+
+# The cookie that makes this browser a registered offline terminal; the database keeps only its hash.
+TERMINAL_COOKIE = "counter_terminal"
+
+
+def offline_terminal_of(request: HttpRequest) -> OfflineTerminal | None:
+    """The active offline terminal of the operator's institution this browser is registered as, if any."""
+    return terminal_for_browser(request.COOKIES.get(TERMINAL_COOKIE, ""), request.user.institution_id)
 
 
 def is_counter_operator(request: HttpRequest) -> bool:
@@ -126,6 +138,8 @@ def _page_context(request: HttpRequest, *, rows: list[Row] | None = None, code: 
         "categories": ItemCategory.choices,
         "catalogue": [(item, ItemCategory(item.category).label) for item in CATALOGUE],
         "max_items": MAX_ITEMS,
+        "offline_terminal": offline_terminal_of(request),
+        "floor_limit": settings.OFFLINE_FLOOR_LIMIT_YUAN,
     }
 
 
@@ -178,7 +192,12 @@ def _json_error(status: int, error: str, message: str) -> JsonResponse:
 @operator_required
 def batch(request: HttpRequest) -> JsonResponse:
     """Offline captures, uploaded when the network is back. The same shape as the API's batch; each
-    item is settled at most once per client_id, and each gets its own answer."""
+    item is settled at most once per client_id, and each gets its own answer. Only from a browser
+    registered as an offline terminal of the operator's institution."""
+    terminal = offline_terminal_of(request)
+    if terminal is None:
+        return _json_error(403, "offline_not_allowed",
+                           _("这台电脑没有登记为离线收费终端，不能上传离线结算。需要开通请联系医保局。"))
     try:
         data = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError):
@@ -200,7 +219,7 @@ def batch(request: HttpRequest) -> JsonResponse:
             results.append({"client_id": str(client_id or "")[:64], "ok": False, "error": "bad_item",
                             "message": _("这笔离线结算的内容不完整或格式不对，没有上传。请让病人到人工窗口办理。")})
             continue
-        results.append(_described(upload_one(institution, item, request.user)))
+        results.append(_described(upload_one(institution, item, request.user, terminal=terminal)))
     accepted = sum(1 for r in results if r["ok"])
     return JsonResponse({"accepted": accepted, "rejected": len(results) - accepted, "results": results})
 
@@ -217,3 +236,29 @@ def _described(result: dict) -> dict:
             "self_pay": None if settlement.self_pay is None else f"{settlement.self_pay:.2f}",
         })
     return result
+
+
+@never_cache
+@operator_required
+@require_http_methods(["GET", "POST"])
+def offline_setup(request: HttpRequest) -> HttpResponse:
+    """Register this browser as one of the institution's offline terminals, with the terminal key id and
+    secret the insurance bureau issued for it (docs/architecture.md, "Offline counters")."""
+    error = ""
+    key_id = ""
+    if request.method == "POST":
+        key_id = request.POST.get("key_id", "").strip()[:40]
+        try:
+            terminal, token = enrol_terminal_browser(operator=request.user, key_id=key_id,
+                                                     secret=request.POST.get("secret", ""))
+        except SettlementError as exc:
+            error = exc.message
+        else:
+            response = render(request, "settlement/counter_offline.html", {
+                "terminal": terminal, "enrolled": True, "floor_limit": settings.OFFLINE_FLOOR_LIMIT_YUAN})
+            response.set_cookie(TERMINAL_COOKIE, token, max_age=5 * 365 * 24 * 3600, httponly=True,
+                                samesite="Strict", secure=request.is_secure())
+            return response
+    return render(request, "settlement/counter_offline.html", {
+        "terminal": offline_terminal_of(request), "error": error, "key_id": key_id,
+        "floor_limit": settings.OFFLINE_FLOOR_LIMIT_YUAN}, status=403 if error else 200)

@@ -43,6 +43,12 @@ class Settlement(models.Model):
     offline = models.BooleanField(default=False)
     operator = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
+    # The registered offline counter that uploaded it (offline settlements only).
+    offline_terminal = models.ForeignKey("insurance.OfflineTerminal", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="settlements")
+    # Set for staff to look at, e.g. the same voucher captured offline at two institutions within minutes.
+    flagged = models.BooleanField(default=False, db_index=True)
+    flag_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -102,3 +108,40 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["institution", "key"], name="one_answer_per_key")]
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    CLOSED = "closed", _("已处理")
+
+
+class Reporter(models.TextChoices):
+    PRINCIPAL = "principal", _("本人（登记手机号收到的短信）")
+    PROXY = "proxy", _("家人（亲情账户收到的短信）")
+
+
+class SettlementDispute(models.Model):
+    """"不是我本人": someone told of an offline settlement says it was not her. One per settlement: a
+    second report finds the first. Staff call her back and close it with a note."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    settlement = models.OneToOneField(Settlement, on_delete=models.PROTECT, related_name="dispute",
+                                      verbose_name=_("结算"))
+    reported_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("报告人"))  # empty: her phone, no account
+    reporter = models.CharField(_("谁报告的"), max_length=16, choices=Reporter.choices)
+    status = models.CharField(_("状态"), max_length=8, choices=DisputeStatus.choices, default=DisputeStatus.OPEN,
+                              db_index=True)
+    staff_note = models.TextField(_("处理记录"), blank=True, max_length=2000)
+    opened_at = models.DateTimeField(_("报告时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("处理人"))
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("结算异议（不是我本人）")
+        verbose_name_plural = _("结算异议（不是我本人）")
+
+    def __str__(self) -> str:
+        return f"{self.settlement.public_id} {self.status}"

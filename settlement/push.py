@@ -40,6 +40,32 @@ def institution_group(institution_id: int) -> str:
     return f"settlement.institution.{institution_id}"
 
 
+def session_group(session_key: str) -> str:
+    """Every socket opened under one signed-in browser session, so ending the session closes them all.
+    Named by a keyed hash of the session key: the key itself (a bearer secret) never reaches Redis."""
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac("settlement.session-group", session_key, algorithm="sha256").hexdigest()[:40]
+    return f"settlement.session.{digest}"
+
+
+def close_session_sockets(session_key: str | None) -> None:
+    """The session ended (sign-out, flush, a kiosk wiped): its open sockets close and hear nothing more.
+    Bounded like every push; if the message is lost, the consumer's per-message session check still stops it."""
+    layer = get_channel_layer()
+    if not session_key or layer is None:
+        return
+
+    async def send() -> None:
+        await asyncio.wait_for(layer.group_send(session_group(session_key), {"type": "session.ended"}),
+                               timeout=PUSH_TIMEOUT)
+
+    try:
+        async_to_sync(send)()
+    except Exception:
+        log.warning("closing the sockets of an ended session failed", exc_info=True)
+
+
 def render_status(settlement: Settlement, template: str, language: str) -> str:
     with translation.override(language):
         return render_to_string(template, {"s": settlement, "headline": headline(settlement),

@@ -7,10 +7,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from audit.actions import client_ip, record_event
 from audit.models import Via
-from settlement.models import Settlement
+from settlement import actions
+from settlement.models import Reporter, Settlement, SettlementDispute
+from settlement.notices import LinkExpired, LinkInvalid, read_not_me_token
 from settlement.texts import headline
 
 
@@ -59,3 +62,27 @@ def receipt(request: HttpRequest, settlement_id: str) -> HttpResponse:
         raise Http404
     _note_proxy_view(request, person, "records.viewed")
     return render(request, "settlement/receipt.html", {"s": settlement, "headline": headline(settlement)})
+
+
+# --- "不是我本人": the link in the offline-settlement SMS ----------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def not_me(request: HttpRequest, token: str) -> HttpResponse:
+    """Shows only the institution, the time and the amount, and one big button. Opening the link does
+    nothing by itself (phones open links to preview them); the button does, once."""
+    try:
+        link = read_not_me_token(token)
+    except LinkExpired:
+        return render(request, "settlement/not_me_invalid.html", {"expired": True}, status=410)
+    except LinkInvalid:
+        return render(request, "settlement/not_me_invalid.html", {"expired": False}, status=404)
+    settlement = link.settlement
+    dispute = SettlementDispute.objects.filter(settlement=settlement).first()
+    if request.method == "POST":
+        dispute, _opened = actions.report_not_me(settlement, reporter=link.reporter, user=link.user,
+                                                 ip=client_ip(request))
+    context = {"s": settlement, "when": settlement.captured_at or settlement.created_at, "dispute": dispute,
+               "for_family": link.reporter == Reporter.PROXY}
+    return render(request, "settlement/not_me.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -59,10 +60,10 @@ def test_the_code_is_sent_only_when_name_id_and_phone_match(client, mother):
         ({"id_number": "330100194403121124"}, "校验不通过"),
         ({"id_number": "3301001944"}, "应该是18位"),
         ({"id_number": "33010019440312112Z"}, "只能是数字"),
-        ({"name": "王秀兰"}, "姓名和身份证号对不上"),
-        ({"phone": "13912345678"}, "不是您在医保局登记的手机号"),
+        ({"name": "王秀兰"}, "姓名、身份证号和手机号对不上医保登记"),
+        ({"phone": "13912345678"}, "姓名、身份证号和手机号对不上医保登记"),
         ({"phone": "12345"}, "手机号格式不对"),
-        ({"id_number": "110101194912310016"}, "没有找到"),
+        ({"id_number": "110101194912310016"}, "姓名、身份证号和手机号对不上医保登记"),
         ({"name": ""}, "请填写姓名"),
     ],
 )
@@ -207,3 +208,102 @@ def test_someone_already_bound_cannot_bind_a_second_identity(son, client, mother
 def test_garbage_posts_never_give_a_server_error(client, mother):
     for data in ({}, {"action": "nonsense"}, {"name": "x" * 5000, "id_number": "\x00", "phone": "☃", "code": "😀"}):
         assert client.post("/activate/", data).status_code == 200
+
+
+# --- who is insured stays hidden (issue 9, item 5) ---------------------------------------------------
+
+UNKNOWN_ID = "110101194912310016"  # a valid ID number nobody in the register has
+
+
+def _page_without_what_was_typed(response) -> str:
+    """The page as anyone would see it, minus what this visitor typed and what changes on every response
+    (the CSRF token, the script nonce)."""
+    body = response.content.decode()
+    body = re.sub(r'"X-CSRFToken": "[^"]*"', "", body)
+    body = re.sub(r'nonce="[^"]*"', "", body)
+    return re.sub(r'value="[^"]*"', "", body)
+
+
+def test_unknown_id_wrong_name_and_wrong_phone_get_the_very_same_page(client, mother):
+    pages = [
+        _page_without_what_was_typed(send_code(client, id_number=UNKNOWN_ID)),
+        _page_without_what_was_typed(send_code(client, name="王秀兰")),
+        _page_without_what_was_typed(send_code(client, phone="13912345678")),
+    ]
+    assert pages[0] == pages[1] == pages[2]
+    assert "姓名、身份证号和手机号对不上医保登记" in pages[0]
+    assert "社区帮办点" in pages[0] and "12393" in pages[0]
+    assert OneTimeCode.objects.count() == 0
+
+
+def test_the_same_holds_when_she_types_a_code_instead_of_asking_for_one(client, mother):
+    pages = {_page_without_what_was_typed(verify(client, "123456", **wrong))
+             for wrong in ({"id_number": UNKNOWN_ID}, {"name": "王秀兰"}, {"phone": "13912345678"})}
+    assert len(pages) == 1
+    assert "对不上医保登记" in pages.pop()
+
+
+def _people(count: int) -> list:
+    from conftest import make_person
+
+    return [make_person(name="测试人") for _ in range(count)]
+
+
+def test_the_eleventh_mismatch_from_one_address_is_slowed_down_with_a_plain_way_to_get_help(client, mother):
+    for person in _people(10):
+        body = send_code(client, name="猜错了", id_number=person.id_number, phone=person.phone[3:]).content.decode()
+        assert "对不上医保登记" in body
+    # Now even her own, correct details wait: the guesser cannot tell a hit from the limit.
+    response = send_code(client)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "核对的次数太多了" in body and "分钟后再试" in body
+    assert "社区帮办点" in body and "12393" in body and "请家人帮忙" in body
+    assert OneTimeCode.objects.count() == 0
+
+
+def test_the_sixth_mismatch_on_one_id_number_is_slowed_down_even_from_other_addresses(client, mother):
+    for n in range(5):
+        body = client.post("/activate/", {**GRANDMA, "name": f"猜错{n}", "action": "send_sms"},
+                           REMOTE_ADDR=f"198.51.100.{n + 1}").content.decode()
+        assert "对不上医保登记" in body
+    response = client.post("/activate/", {**GRANDMA, "action": "send_sms"}, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 200
+    assert "核对的次数太多了" in response.content.decode()
+    assert OneTimeCode.objects.count() == 0
+
+
+def test_a_limited_attempt_says_when_to_try_again_and_the_limit_ends_by_itself(client, mother, settings):
+    from accounts import limits
+
+    settings.IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR = 1
+    send_code(client, name="王秀兰")
+    body = send_code(client).content.decode()
+    assert "请60分钟后再试" in body
+    # An hour later (the counters' window is the cache's expiry) she is let through.
+    limits.cache.clear()
+    assert "验证码已发到" in send_code(client).content.decode()
+
+
+def test_checks_that_match_are_not_counted_so_a_busy_help_point_is_not_held_up(db, settings):
+    from accounts.actions import match_person
+
+    settings.IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR = 2
+    people = _people(6)
+    for person in people:
+        assert match_person(name="测试人", id_number=person.id_number, phone_e164=person.phone, ip="10.1.1.1") == person
+
+
+def test_every_kind_of_mismatch_does_the_same_work_so_the_time_taken_does_not_tell(mother):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.actions import BindingError, match_person
+
+    work = []
+    for wrong in ({"id_number": UNKNOWN_ID}, {"name": "王秀兰"}, {"phone_e164": "+8613912345678"}):
+        given = {"name": "王秀英", "id_number": GRANDMA["id_number"], "phone_e164": PHONE, **wrong}
+        with CaptureQueriesContext(connection) as queries, pytest.raises(BindingError):
+            match_person(ip="192.0.2.1", **given)
+        work.append([re.sub(r"'[^']*'", "?", q["sql"]) for q in queries.captured_queries])
+    assert work[0] == work[1] == work[2]

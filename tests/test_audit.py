@@ -54,3 +54,38 @@ def test_every_activation_step_leaves_an_event_with_the_ip(client, mother):
     events = AuditEvent.objects.filter(subject=mother)
     assert events.filter(action="voucher.activated", via=Via.SELF).count() == 1
     assert all(e.ip_address == "127.0.0.1" for e in events)
+
+
+def test_even_raw_sql_cannot_change_or_delete_her_audit_events_in_the_embedded_database(mother_user, mother):
+    from django.db import DatabaseError, connection, transaction
+
+    assert connection.vendor == "sqlite"
+    event = record_event(action="voucher.code_shown", actor=mother_user, subject=mother)
+    for statement in ("UPDATE audit_auditevent SET action = 'voucher.nothing_happened' WHERE id = %s",
+                      "DELETE FROM audit_auditevent WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "voucher.code_shown"
+
+
+def test_flush_refuses_to_erase_the_audit_trail_outside_the_tests(mother_user, mother, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.AUDIT_TRAIL_FLUSHABLE = False
+    event = record_event(action="voucher.code_shown", actor=mother_user, subject=mother)
+    with pytest.raises(CommandError, match="append-only"):
+        call_command("flush", interactive=False, verbosity=0)
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_suites_flush_still_empties_the_database_and_the_guard_comes_back(mother_user, mother):
+    from django.core.management import call_command
+    from django.db import DatabaseError, connection, transaction
+
+    record_event(action="voucher.code_shown", actor=mother_user, subject=mother)
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEvent.objects.exists()
+    event = AuditEvent.objects.create(action="x.y", via=Via.SYSTEM)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])

@@ -69,6 +69,25 @@ def rules(db) -> None:
     seed_policy_rules()
 
 
+def enrol_as_offline_terminal(client: Client, operator: User) -> Client:
+    """This browser registered as the institution's offline terminal, as at /counter/offline/."""
+    from conftest import register_offline_counter
+    from settlement.actions import enrol_terminal_browser
+    from settlement.counter_views import TERMINAL_COOKIE
+
+    counter = register_offline_counter(operator.institution)
+    _terminal, token = enrol_terminal_browser(operator=operator, key_id=counter.terminal.key_id,
+                                              secret=counter.secret)
+    client.cookies[TERMINAL_COOKIE] = token
+    return client
+
+
+@pytest.fixture
+def offline_desk(counter, operator) -> Client:
+    """The counter of a browser registered as an offline terminal."""
+    return enrol_as_offline_terminal(counter, operator)
+
+
 def fresh_code(person, *, age: int = 0) -> str:
     return issue_code_token(person.voucher.public_id, now=int(time.time()) - age)
 
@@ -287,8 +306,9 @@ def upload(client: Client, *entries: dict, **extra):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_offline_capture_uploads_once_and_uploading_it_again_changes_nothing(counter, operator, mother,
+def test_an_offline_capture_uploads_once_and_uploading_it_again_changes_nothing(offline_desk, operator, mother,
                                                                               mother_user, rules):
+    counter = offline_desk
     good = captured(fresh_code(mother, age=10))
     late = captured(fresh_code(mother, age=200))  # expired before it was captured
     first = upload(counter, good, late)
@@ -311,7 +331,8 @@ def test_an_offline_capture_uploads_once_and_uploading_it_again_changes_nothing(
     assert mother.account_balance == balance and Settlement.objects.count() == 1
 
 
-def test_a_malformed_capture_is_refused_alone_and_the_others_settle(counter, mother, mother_user, rules):
+def test_a_malformed_capture_is_refused_alone_and_the_others_settle(offline_desk, mother, mother_user, rules):
+    counter = offline_desk
     good = captured(fresh_code(mother))
     broken = captured(fresh_code(mother), visit_type="spa", items="none")
     body = upload(counter, broken, good).json()
@@ -320,13 +341,15 @@ def test_a_malformed_capture_is_refused_alone_and_the_others_settle(counter, mot
     assert Settlement.objects.count() == 1
 
 
-def test_a_capture_uploaded_after_72_hours_is_refused(counter, mother, mother_user):
+def test_a_capture_uploaded_after_72_hours_is_refused(offline_desk, mother, mother_user):
+    counter = offline_desk
     old = captured(fresh_code(mother), seconds_ago=73 * 3600)
     result = upload(counter, old).json()["results"][0]
     assert result["error"] == "upload_too_late" and "72小时" in result["message"]
 
 
-def test_an_upload_that_is_not_json_empty_or_too_big_gets_a_clear_answer(counter, mother_user):
+def test_an_upload_that_is_not_json_empty_or_too_big_gets_a_clear_answer(offline_desk, mother_user):
+    counter = offline_desk
     not_json = counter.post("/counter/batch", "nope", content_type="application/json")
     assert not_json.status_code == 400 and not_json.json()["error"] == "bad_json"
     assert counter.post("/counter/batch", {}, content_type="application/json").status_code == 422
@@ -337,7 +360,7 @@ def test_an_upload_that_is_not_json_empty_or_too_big_gets_a_clear_answer(counter
 
 
 def test_the_upload_needs_the_csrf_token_of_the_page(operator, mother, mother_user, rules):
-    counter = verified_client(operator, enforce_csrf_checks=True)
+    counter = enrol_as_offline_terminal(verified_client(operator, enforce_csrf_checks=True), operator)
     counter.get("/counter/")  # the page sets the CSRF cookie
     entry = captured(fresh_code(mother))
     assert upload(counter, entry).status_code == 403

@@ -392,7 +392,7 @@ def test_grandma_can_activate_her_code_reading_english_on_every_screen(mother):
     [
         ({"id_number": "330100194403121124"}, "the check digit does not match"),
         ({"id_number": "3301001944"}, "you entered 10"),
-        ({"name": "王秀兰"}, "The name does not match the ID number"),
+        ({"name": "王秀兰"}, "The name, ID number and mobile number do not match"),
         ({"phone": "12345"}, "Please enter an 11-digit mobile number"),
         ({"name": ""}, "Please enter your name."),
     ],
@@ -537,7 +537,7 @@ def test_a_community_helper_and_the_son_she_asks_read_the_kiosk_pages_in_english
     helper = User.objects.create_user(HELPER_PHONE, HELPER_PASSWORD, role=Role.HELPER, display_name="陈志强")
     TOTPDevice.objects.create(user=helper, name="phone", confirmed=True, key=TOTP_KEY)
     grant = grant_in_helper_session(principal=mother, helper=helper, phone_e164=son.phone, relationship="child",
-                                    scopes=["act"])
+                                    scopes=["act"], session_consent="code")
     kiosk = english_client(Client())
     password_step = kiosk.post("/accounts/worker/login/", {"phone": HELPER_PHONE[3:], "password": HELPER_PASSWORD})
     assert password_step.status_code == 302
@@ -548,6 +548,8 @@ def test_a_community_helper_and_the_son_she_asks_read_the_kiosk_pages_in_english
     assert "Helper desk" in assert_english(fetch(kiosk, "/assist/"))
     start = assert_english(fetch(kiosk, "/assist/start/"))
     assert "Resident's ID number" in start and "Next: ask them to agree" in start
+    # Sessions open only at a registered kiosk.
+    assert kiosk.post("/assist/kiosk/register/", {"name": "Kiosk 1", "location": "Cuiyuan"}).status_code == 302
     started = kiosk.post("/assist/start/", {"name": "王秀英", "id_number": mother.id_number,
                                             "tasks": ["activate", "check_records"]})
     assert started.status_code == 302

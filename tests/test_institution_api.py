@@ -7,6 +7,7 @@ malformed gets a 4xx with {error, message} in plain Chinese — never a 500.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import struct
@@ -90,7 +91,8 @@ def test_checking_a_code_is_written_in_her_account_record(api, mother_user, moth
 def test_checking_a_code_does_not_use_it_up(api, mother_user, mother):
     code = code_of(mother)
     assert api.post(VERIFY, {"code": code}).status_code == 200
-    assert api.post(VERIFY, {"code": code}).status_code == 200
+    # Checked again a second later: a new signature (the same one would be a replay).
+    assert api.post(VERIFY, {"code": code}, now=int(time.time()) - 1).status_code == 200
 
 
 def test_a_refused_check_writes_nothing_in_her_record(api, mother_user, mother):
@@ -305,7 +307,8 @@ def test_nonsense_in_the_code_field_is_refused(api, db, code, error):
     pytest.param(b"[" * 5000 + b"]" * 5000, id="deeply nested"),
 ])
 def test_a_body_that_is_not_the_expected_json_gets_a_plain_4xx(api, db, raw):
-    assert_plain_error(api.post(VERIFY, raw=raw), (400, 422))
+    # An empty body goes without a Content-Type (the test client sends none), so it is 415 (item 11).
+    assert_plain_error(api.post(VERIFY, raw=raw), (400, 415, 422) if raw == b"" else (400, 422))
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(api, mother_user, mother, settings):
@@ -366,3 +369,334 @@ def test_the_openapi_document_lists_verify_and_keys_and_documents_the_signature(
         assert status in verify["responses"]
     request_schema = json.dumps(verify["requestBody"])
     assert "VerifyIn" in request_schema or "code" in request_schema
+
+
+# --- a signature is good once (issue 9, item 11a) ---------------------------------------------
+
+
+def test_the_same_signed_check_sent_twice_is_refused_the_second_time_as_a_replay(api, mother_user, mother, raw_client):
+    body = json.dumps({"code": code_of(mother)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+
+    assert send(raw_client, body, headers).status_code == 200
+    again = assert_plain_error(send(raw_client, body, headers), 409, "replayed_request")
+
+    assert "重新签名" in again["message"]
+    assert AuditEvent.objects.filter(subject=mother, action="voucher.code_verified").count() == 1
+
+
+def test_a_refused_replay_does_not_stop_the_counter_from_signing_the_same_check_again(api, mother_user, mother,
+                                                                                     raw_client):
+    body = json.dumps({"code": code_of(mother)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    assert send(raw_client, body, headers).status_code == 200
+    assert send(raw_client, body, headers).status_code == 409
+
+    resigned = signed_headers(api.key_id, api.secret, "POST", VERIFY, body, now=int(time.time()) + 1)
+    assert send(raw_client, body, resigned).status_code == 200
+
+
+def test_a_replay_is_recognised_for_the_whole_window_the_timestamp_is_accepted(api, mother_user, mother, raw_client,
+                                                                               settings):
+    from django.core.cache import cache
+
+    body = json.dumps({"code": code_of(mother)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    assert send(raw_client, body, headers).status_code == 200
+
+    remembered = [k for k in cache._cache if "api-signature" in k]  # locmem: the key and its expiry
+    assert len(remembered) == 1
+    expires_in = cache._expire_info[remembered[0]] - time.time()
+    assert expires_in > settings.API_CLOCK_SKEW_SECONDS * 2 - 5
+
+
+def test_a_replayed_signature_from_another_institution_is_not_confused_with_ours(api, mother_user, mother,
+                                                                                 raw_client):
+    other = Institution.objects.create(code="H0002", name="测试第二医院", level=InstitutionLevel.SECONDARY,
+                                       region_code="330100", api_key_id="test-h2", api_secret="another-secret-xyz")
+    body = json.dumps({"code": code_of(mother)}).encode()
+    now = int(time.time())
+    ours = signed_headers(api.key_id, api.secret, "POST", VERIFY, body, now=now)
+    theirs = signed_headers(other.api_key_id, "another-secret-xyz", "POST", VERIFY, body, now=now)
+    assert send(raw_client, body, ours).status_code == 200
+    assert send(raw_client, body, theirs).status_code == 200
+
+
+def test_the_same_signed_read_may_be_sent_again(api, raw_client, db):
+    path = f"/api/v1/settlements/{uuid.uuid4()}"
+    headers = signed_headers(api.key_id, api.secret, "GET", path, b"")
+    first = raw_client.get(path, headers=headers)
+    again = raw_client.get(path, headers=headers)
+    assert_plain_error(first, 404, "not_found")
+    assert_plain_error(again, 404, "not_found")
+
+
+# --- the query string and the path as sent are signed (issue 9, item 11b, 11c) -----------------
+
+
+def test_a_query_string_is_part_of_the_signature(api, mother_user, mother, raw_client):
+    body = json.dumps({"code": code_of(mother)}).encode()
+    signed_without = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    assert_plain_error(send(raw_client, body, signed_without, path=VERIFY + "?lane=3"), 401, "bad_signature")
+
+    signed_with = signed_headers(api.key_id, api.secret, "POST", VERIFY + "?lane=3", body)
+    assert send(raw_client, body, signed_with, path=VERIFY + "?lane=3").status_code == 200
+    changed = signed_headers(api.key_id, api.secret, "POST", VERIFY + "?lane=3", body, now=int(time.time()) - 1)
+    assert_plain_error(send(raw_client, body, changed, path=VERIFY + "?lane=4"), 401, "bad_signature")
+
+
+def test_a_signed_read_with_a_query_string_passes_only_when_the_query_was_signed(api, raw_client, db):
+    path = f"/api/v1/settlements/{uuid.uuid4()}"
+    assert_plain_error(raw_client.get(path + "?a=1&b=%E4%B8%AD", headers=signed_headers(
+        api.key_id, api.secret, "GET", path, b"")), 401, "bad_signature")
+    full = path + "?a=1&b=%E4%B8%AD"
+    assert_plain_error(raw_client.get(full, headers=signed_headers(api.key_id, api.secret, "GET", full, b"")),
+                       404, "not_found")
+
+
+def test_the_path_is_signed_percent_encoded_as_sent_not_decoded(api, raw_client, db):
+    sent = "/api/v1/settlements/%E4%B8%AD%20x"
+    decoded = "/api/v1/settlements/中 x"
+    assert_plain_error(raw_client.get(sent, headers=signed_headers(api.key_id, api.secret, "GET", decoded, b"")),
+                       401, "bad_signature")
+    assert_plain_error(raw_client.get(sent, headers=signed_headers(api.key_id, api.secret, "GET", sent, b"")),
+                       404, "not_found")
+
+
+# --- only JSON is read (issue 9, item 11d) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml",
+    "application/jsonp", "",
+])
+def test_a_post_that_is_not_declared_json_is_refused_with_415(api, mother_user, mother, raw_client, content_type):
+    body = json.dumps({"code": code_of(mother)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    response = raw_client.generic("POST", VERIFY, body, content_type=content_type, headers=headers)
+    refused = assert_plain_error(response, 415, "unsupported_media_type")
+    assert "JSON" in refused["message"]
+    assert not AuditEvent.objects.filter(subject=mother, action="voucher.code_verified").exists()
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
+def test_json_with_a_charset_or_in_capitals_is_still_json(api, mother_user, mother, raw_client, content_type):
+    body = json.dumps({"code": code_of(mother)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    assert raw_client.generic("POST", VERIFY, body, content_type=content_type, headers=headers).status_code == 200
+
+
+# --- chunked bodies keep to the size limit (issue 9, item 6a) ---------------------------------
+
+
+def _wsgi_post(path: str, body: bytes, headers: dict[str, str], *, chunks: int = 4):
+    """What a WSGI server that de-chunks the body (gunicorn) hands Django: no CONTENT_LENGTH, the input
+    marked as ending by itself (wsgi.input_terminated)."""
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    from portal.wsgi import application
+
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_TYPE": "application/json",
+               "HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True}
+    environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    setup_testing_defaults(environ)
+    environ.pop("CONTENT_LENGTH", None)
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = dict(response_headers)
+
+    with _test_database_kept_open():
+        content = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], content
+
+
+@contextlib.contextmanager
+def _test_database_kept_open():
+    """As Django's test client does: a real handler closes the connection between requests, which would
+    close the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_a_chunked_body_over_the_limit_is_refused_with_413_under_wsgi(api, mother_user, mother, settings):
+    body = json.dumps({"code": code_of(mother), "padding": "x" * (settings.API_MAX_BODY_BYTES * 3)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    status, response_headers, content = _wsgi_post(VERIFY, body, headers)
+    assert status == 413
+    assert response_headers["Content-Type"].startswith("application/json")
+    assert json.loads(content)["error"] == "payload_too_large"
+    assert not AuditEvent.objects.filter(subject=mother, action="voucher.code_verified").exists()
+
+
+def test_a_chunked_body_under_the_limit_is_read_and_answered_under_wsgi(api, mother_user, mother):
+    body = json.dumps({"code": code_of(mother)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    status, _, content = _wsgi_post(VERIFY, body, headers)
+    assert status == 200, content
+    assert json.loads(content)["masked_name"] == "王**"
+
+
+def _asgi_post(path: str, body: bytes, headers: dict[str, str], *, chunk: int = 64 * 1024):
+    """A chunked POST straight into Django's ASGI handler: no content-length, the body in many messages."""
+    import asyncio
+
+    from django.core.handlers.asgi import ASGIHandler
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                    (b"transfer-encoding", b"chunked")] + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    parts = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    messages = [{"type": "http.request", "body": p, "more_body": n < len(parts) - 1} for n, p in enumerate(parts)]
+    sent: list[dict] = []
+
+    async def receive():
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(3600)  # the client stays connected until the answer is sent
+        return {"type": "http.disconnect"}
+
+    async def send_(message):
+        sent.append(message)
+
+    with _test_database_kept_open():
+        asyncio.run(ASGIHandler()(scope, receive, send_))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], dict((k.decode(), v.decode()) for k, v in start["headers"]), content
+
+
+def test_a_chunked_body_over_the_limit_is_refused_with_413_under_asgi(api, mother_user, mother, settings):
+    body = json.dumps({"code": code_of(mother), "padding": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}).encode()
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    status, response_headers, content = _asgi_post(VERIFY, body, headers)
+    assert status == 413, content[:300]
+    assert response_headers["Content-Type"].startswith("application/json")
+    assert json.loads(content)["error"] == "payload_too_large"
+
+
+def test_a_chunked_body_a_little_over_the_limit_is_refused_under_asgi_too(api, mother_user, mother, settings):
+    body = json.dumps({"code": code_of(mother), "padding": "x" * settings.API_MAX_BODY_BYTES}).encode()
+    assert settings.API_MAX_BODY_BYTES < len(body) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    headers = signed_headers(api.key_id, api.secret, "POST", VERIFY, body)
+    status, _, content = _asgi_post(VERIFY, body, headers)
+    assert status == 413, content[:300]
+
+
+# --- text that cannot be stored is named, not a 500 (issue 9, item 6b) -----------------------
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    pytest.param({"code": "abc\u0000def"}, "code", id="nul in the code"),
+    pytest.param({"code": "abc", "note": "\ud800"}, "note", id="lone surrogate in an extra field"),
+    pytest.param({"code": "abc", "bad\u0000key": 1}, "bad\u0000key", id="nul in a key"),
+    pytest.param({"code": ["ok", "x\u0000"]}, "code[1]", id="nul inside a list"),
+])
+def test_a_verify_with_text_that_cannot_be_stored_names_the_field(api, db, payload, field):
+    raw = json.dumps(payload).encode()
+    body = assert_plain_error(api.post(VERIFY, raw=raw), 400, "invalid_character")
+    assert f"“{field}”" in body["message"].replace("\\u0000", "\u0000")
+    assert "\u0000" not in body["message"]
+
+
+# --- the cache being away is a 503, not a 500 (issue 9, item 6c) ------------------------------
+
+
+@pytest.fixture
+def redis_away(settings):
+    """The cache pointed at a loopback port where nothing listens, as when Redis is down."""
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{port}/0",
+                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    yield
+
+
+def test_a_signed_call_while_redis_is_away_gets_a_plain_503_with_retry_after(api, mother_user, mother, redis_away):
+    response = api.post(VERIFY, {"code": code_of(mother)})
+    body = assert_plain_error_5xx(response, 503, "service_unavailable")
+    assert int(response["Retry-After"]) > 0
+    assert "稍" in body["message"]
+
+
+def test_a_signed_read_while_redis_is_away_also_gets_503(api, redis_away):
+    response = api.get(f"/api/v1/settlements/{uuid.uuid4()}")
+    assert_plain_error_5xx(response, 503, "service_unavailable")
+    assert "Retry-After" in response
+
+
+def test_the_public_keys_are_still_served_while_redis_is_away(raw_client, redis_away):
+    assert raw_client.get("/api/v1/keys").status_code == 200
+
+
+def assert_plain_error_5xx(response, status: int, error: str) -> dict:
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["error"] == error
+    assert CHINESE.search(body["message"])
+    return body
+
+
+# --- the published contract says what the server does (issue 9, item 11e) ---------------------
+
+
+def _openapi(raw_client) -> dict:
+    return raw_client.get("/api/v1/openapi.json").json()
+
+
+def test_the_openapi_document_states_which_fields_may_not_be_empty(raw_client, db):
+    schemas = _openapi(raw_client)["components"]["schemas"]
+    assert schemas["VerifyIn"]["properties"]["code"]["minLength"] == 1
+    bill = schemas["SettlementIn"]["properties"]
+    assert bill["code"]["minLength"] == 1
+    assert bill["items"]["minItems"] == 1 and bill["items"]["maxItems"] == 200
+    item = schemas["Item"]["properties"]
+    assert item["code"]["minLength"] == 1 and item["name"]["minLength"] == 1
+    assert item["category"]["enum"] == ["A", "B", "C"]
+    assert schemas["BatchIn"]["properties"]["settlements"]["minItems"] == 1
+    assert schemas["BatchIn"]["properties"]["settlements"]["maxItems"] == 100
+    assert schemas["BatchItemIn"]["properties"]["client_id"]["minLength"] == 1
+
+
+def test_the_openapi_document_explains_the_signed_path_replays_and_idempotency(raw_client, db):
+    document = _openapi(raw_client)
+    description = document["info"]["description"]
+    for words in ("get_full_path", "查询串", "replayed_request", "request_in_progress", "idempotency_key_reused",
+                  "unsupported_media_type", "invalid_character", "service_unavailable", "Retry-After"):
+        assert words in description, words
+    settle = document["paths"]["/api/v1/settlements"]["post"]
+    assert {p["name"] for p in settle["parameters"]} == {"Idempotency-Key"}
+    for status in ("400", "409", "413", "415", "503"):
+        assert status in settle["responses"], status
+
+
+def test_an_offline_capture_with_a_nul_in_its_client_id_does_not_pass_validation_on_any_path():
+    """The counter's own upload (/counter/batch) validates entries with the same schema as the API."""
+    from pydantic import ValidationError
+
+    from settlement.api import BatchItemIn
+
+    entry = {"code": "x", "visit_type": "pharmacy", "client_id": "c\u00001", "captured_at": "2026-01-01T08:00:00+08:00",
+             "items": [{"code": "X01", "name": "阿莫\ud800西林", "category": "A", "quantity": "1", "unit_price": "1"}]}
+    with pytest.raises(ValidationError) as refused:
+        BatchItemIn.model_validate(entry)
+    assert {tuple(e["loc"]) for e in refused.value.errors()} == {("client_id",), ("items", 0, "name")}

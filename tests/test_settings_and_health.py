@@ -64,11 +64,23 @@ def test_production_settings_pass_the_deploy_check():
         "FIELD_INDEX_KEY": "index-key-for-the-check",
         "CODE_SIGNING_KEYS": "s1:" + "B" * 43 + "=",
         "ALLOWED_HOSTS": "ybt.example.cn",
+        "PORTAL_PUBLIC_URL": "https://ybt.example.cn",
     }
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "DJANGO_"))}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             env={**clean, **env}, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_refuse_a_portal_address_that_her_phone_cannot_open():
+    env = {
+        "SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:////tmp/x.sqlite3",
+        "FIELD_ENCRYPTION_KEYS": "p1:" + "A" * 43 + "=", "FIELD_INDEX_KEY": "k",
+        "CODE_SIGNING_KEYS": "s1:" + "B" * 43 + "=", "PORTAL_PUBLIC_URL": "http://127.0.0.1:8000",
+    }
+    result = _import_settings("portal.settings.prod", **env)
+    assert result.returncode != 0
+    assert "PORTAL_PUBLIC_URL" in result.stderr
 
 
 def test_healthz_reports_the_database(client, db):

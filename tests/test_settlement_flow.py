@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import Decimal
 
@@ -65,7 +66,8 @@ def test_running_the_task_twice_books_the_bill_once(api, mother_user, mother, ru
 def test_the_same_code_cannot_pay_twice(api, mother_user, mother, rules):
     code = fresh_code(mother)
     assert api.post("/api/v1/settlements", bill(code=code)).status_code == 202
-    second = api.post("/api/v1/settlements", bill(code=code))
+    # Signed anew (a second earlier): the very same signature would be refused as a replay first.
+    second = api.post("/api/v1/settlements", bill(code=code), now=int(time.time()) - 1)
     assert second.status_code == 409
     assert second.json()["error"] == "code_used"
 
@@ -168,7 +170,7 @@ def _batch_item(code, client_id, captured_at, **overrides):
 
 
 def test_an_offline_batch_settles_the_good_and_explains_the_bad_and_can_be_uploaded_again(
-        api, mother_user, mother, son, rules):
+        offline_api, mother_user, mother, son, rules):
     import datetime as dt
     import time
 
@@ -188,7 +190,7 @@ def test_an_offline_batch_settles_the_good_and_explains_the_bad_and_can_be_uploa
         _batch_item("garbage", "c-5", captured),
         _batch_item(issue_code_token(mother.voucher.public_id, now=now - 600), "c-6", captured),  # expired when captured
     ]}
-    response = api.post("/api/v1/settlements/batch", payload)
+    response = offline_api.post("/api/v1/settlements/batch", payload)
     assert response.status_code == 200, response.content
     results = {r["client_id"]: r for r in response.json()["results"]}
     assert results["c-1"]["ok"] and results["c-2"]["ok"]
@@ -196,17 +198,17 @@ def test_an_offline_batch_settles_the_good_and_explains_the_bad_and_can_be_uploa
     assert results["c-4"]["error"] == "empty_bill"
     assert results["c-5"]["error"] == "code_malformed"
     assert results["c-6"]["error"] == "code_expired"
-    again = api.post("/api/v1/settlements/batch", payload).json()
+    again = offline_api.post("/api/v1/settlements/batch", payload, now=now - 1).json()  # signed anew
     assert {r["client_id"]: r.get("id") for r in again["results"] if r["ok"]} == {
         "c-1": results["c-1"]["id"], "c-2": results["c-2"]["id"]}
     assert Settlement.objects.count() == 2
 
 
-def test_an_oversized_batch_is_refused(api, mother_user, mother, rules):
+def test_an_oversized_batch_is_refused(offline_api, mother_user, mother, rules):
     from django.utils import timezone
 
     items = [_batch_item("x", f"c-{i}", timezone.now().isoformat()) for i in range(101)]
-    response = api.post("/api/v1/settlements/batch", {"settlements": items})
+    response = offline_api.post("/api/v1/settlements/batch", {"settlements": items})
     assert response.status_code == 413
     assert response.json()["error"] == "batch_too_large"
 

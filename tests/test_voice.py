@@ -152,6 +152,19 @@ def test_gtts_asks_google_for_the_sentence_and_serves_its_voice_compressed(setti
     assert result.bytes < len(google_mp3) * 0.7
 
 
+def test_google_is_asked_over_a_verified_tls_connection(settings, google_mp3):
+    # gTTS 2.5.4's own stream() sends with verify=False; the engine must never do that.
+    settings.VOICE_ENGINES = ["gtts", "espeak"]
+    with responses.RequestsMock() as google:
+        google.add(responses.POST, GOOGLE, body=google_answer(google_mp3))
+
+        result = get_or_synthesize("请出示医保码", "cmn", "normal")
+
+        assert len(google.calls) == 1
+        assert google.calls[0].request.req_kwargs["verify"] is True
+    assert result.engine == "gtts"
+
+
 @pytest.mark.parametrize("failure", [
     {"status": 500, "body": "server error"},
     {"body": requests.exceptions.ConnectionError("no route to Google")},

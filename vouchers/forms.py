@@ -3,19 +3,20 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from insurance.identity import InvalidIdentifier, normalize_mobile, normalize_name, parse_id_number
+from insurance.identity import IdNumberField, InvalidIdentifier, MobileField, normalize_name
 
 
 class IdentityForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=40, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    id_number = forms.CharField(
-        label=_("身份证号"), max_length=30, required=False,
+    # required=False: no browser pop-up; an empty field gets the plain "请填写" from the shared check.
+    id_number = IdNumberField(
+        label=_("身份证号"), required=False,
         help_text=_("18位，最后一位可能是X"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),
     )
-    phone = forms.CharField(
-        label=_("在医保局登记的手机号"), max_length=20, required=False,
+    phone = MobileField(
+        label=_("在医保局登记的手机号"), required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     code = forms.CharField(
@@ -35,12 +36,6 @@ class IdentityForm(forms.Form):
 
     def clean_name(self) -> str:
         return self._clean_with("name", normalize_name)
-
-    def clean_id_number(self) -> str:
-        return self._clean_with("id_number", lambda v: parse_id_number(v).value)
-
-    def clean_phone(self) -> str:
-        return self._clean_with("phone", normalize_mobile)
 
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip()

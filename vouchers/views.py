@@ -62,7 +62,8 @@ def identity(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 if sending:
-                    verify_identity(name=data["name"], id_number=data["id_number"], phone_e164=data["phone"])
+                    verify_identity(name=data["name"], id_number=data["id_number"], phone_e164=data["phone"],
+                                    ip=client_ip(request))
                     channel = Channel.VOICE if action == "send_voice" else Channel.SMS
                     send_one_time_code(phone_e164=data["phone"], purpose=Purpose.IDENTITY, channel=channel,
                                        ip=client_ip(request))

@@ -100,6 +100,16 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "请佢将手机收到嘅验证码读俾你听，填入去，再按确认。",
         "en": "Ask her to read you the code her phone received, type it in, then tap Confirm.",
     },
+    "not_me": {
+        "cmn": "这是一笔离线结算的短信通知。是本人用的，不用做什么。不是本人用的，请点最下面的大按钮报告。",
+        "yue": "呢个係一笔离线结算嘅短信通知。係本人用嘅，唔使做咩。唔係本人用嘅，请按最下面嘅大按钮报告。",
+        "en": "This is about a payment made while the counter was offline. If it was you, there is nothing to do. If not, tap the big button at the bottom to report it.",
+    },
+    "not_me_done": {
+        "cmn": "我们已经收到您的报告。医保局工作人员会在一个工作日内给您打电话。着急的话，请打12393。",
+        "yue": "我哋已经收到你嘅报告。医保局职员会喺一个工作日之内打电话俾你。急嘅话，请打12393。",
+        "en": "We have your report. Insurance bureau staff will call you within one working day. If it is urgent, call 12393.",
+    },
     "help": {
         "cmn": "需要帮忙，请打12393。也可以点请家人帮我，我们会告诉您的家人。",
         "yue": "要帮手，请打12393。你都可以按请家人帮我，我哋会通知你屋企人。",

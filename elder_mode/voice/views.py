@@ -17,6 +17,7 @@ from elder_mode.voice.cache import CachedAudio, get_or_synthesize
 from elder_mode.voice.engines import LANGS, RATES, VoiceUnavailable
 from elder_mode.voice.guides import GUIDES, guide_text
 from elder_mode.voice.text import UnspeakableText, clean_spoken_text
+from portal.client_address import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +99,18 @@ def guide_audio(request: HttpRequest, lang: str, rate: str, key: str) -> HttpRes
 
 def _over_limit(request: HttpRequest) -> bool:
     """At most VOICE_SAY_PER_MINUTE requests a minute from one address."""
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
+    ip = client_ip(request) or "unknown"
     key = f"voice-say:{ip}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
+        cache.add(key, 0, timeout=120)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=120)
+            count = 1
+    except Exception:  # the cache (Redis) is away: a spoken sentence is not worth an error page
+        log.warning("voice limit not counted: the cache is unreachable")
+        return False
     return count > settings.VOICE_SAY_PER_MINUTE
 
 

@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.settings.env import env_bool, env_int, env_list, env_str, parse_key_ring
+from portal.settings.env import env_bool, env_decimal, env_int, env_list, env_str, parse_key_ring
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -22,7 +22,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the staff site (password + TOTP)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -138,8 +138,11 @@ if REDIS_URL:
         }
     }
     # The cache gets its own Redis database: clearing it must never touch Celery's queues or channel groups.
+    # Short socket timeouts: a Redis that accepts connections but never answers must give a plain 503
+    # (the API) or a plain message (pages) in seconds, not hang the request.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env_str("CACHE_REDIS_URL", _next_redis_db(REDIS_URL))}}
+                          "LOCATION": env_str("CACHE_REDIS_URL", _next_redis_db(REDIS_URL)),
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:
@@ -182,7 +185,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+# The one client-address helper (portal/client_address.py), so lockouts count the same address as the
+# audit rows and the rate limits.
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_ip"
+# Nothing typed into a sign-in form is kept in axes' tables (get_data / post_data): "password" is always
+# masked by axes; these are every other field name a form of ours may carry.
+AXES_SENSITIVE_PARAMETERS = [
+    "username", "ip_address", "phone", "password", "token", "otp_token", "code", "id_number", "name",
+    "next", "csrfmiddlewaretoken",
+]
+# Lockouts and login records are not shown in the admin (they hold addresses); they end by themselves.
+AXES_ENABLE_ADMIN = False
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Reverse proxies in front of the app, each appending to X-Forwarded-For (README "Production"); 0 = none,
+# the header is then ignored. Read by portal/client_address.py only.
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 
 OTP_TOTP_ISSUER = "医保通"
 
@@ -194,6 +212,21 @@ OTP_MAX_PER_PHONE_PER_HOUR = env_int("OTP_MAX_PER_PHONE_PER_HOUR", 5, minimum=1)
 OTP_MAX_PER_IP_PER_HOUR = env_int("OTP_MAX_PER_IP_PER_HOUR", 30, minimum=1)
 OTP_LOCK_AFTER_FAILED_CODES = 3
 OTP_LOCK_MINUTES = 15
+
+# Name + ID number (+ phone) checks that do not match, counted in the cache for an hour: per client
+# address and per ID number, whichever fills first (accounts.actions.match_person).
+IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR = env_int("IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR", 10, minimum=1)
+IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR = env_int("IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR", 5, minimum=1)
+
+# Messages whose task never reached a worker are sent by the beat job accounts.tasks.resend_pending_messages
+# once they are a minute old; it gives up (marks them failed) after SMS_RESEND_MAX_AGE_SECONDS or
+# SMS_RESEND_MAX_ATTEMPTS tries. A voice call (always a code) is given up once the code has expired.
+SMS_RESEND_AFTER_SECONDS = 60
+SMS_RESEND_MAX_AGE_SECONDS = env_int("SMS_RESEND_MAX_AGE_SECONDS", 6 * 3600, minimum=60)
+SMS_RESEND_MAX_ATTEMPTS = 10
+SMS_RESEND_BATCH = 200
+# How long "send code" waits to learn whether the broker answers before telling her to try later.
+SMS_BROKER_CHECK_TIMEOUT_SECONDS = 2
 
 SMS_BACKEND = env_str("SMS_BACKEND", "outbox")
 if SMS_BACKEND not in {"outbox", "http"}:
@@ -214,6 +247,16 @@ CODE_SIGNING_KEYS = parse_key_ring("CODE_SIGNING_KEYS", env_str("CODE_SIGNING_KE
 
 CODE_REFRESH_SECONDS = 30
 CODE_TTL_SECONDS = 60
+
+# Offline counters (docs/architecture.md, "Offline counters"): only registered terminals, at most this
+# much per offline settlement (yuan), her and her family told by SMS with a "不是我本人" link valid for
+# OFFLINE_DISPUTE_LINK_DAYS, and the same voucher captured offline at two institutions within
+# OFFLINE_TWIN_WINDOW_MINUTES flagged for staff.
+OFFLINE_FLOOR_LIMIT_YUAN = env_decimal("OFFLINE_FLOOR_LIMIT_YUAN", "200.00")
+OFFLINE_TWIN_WINDOW_MINUTES = env_int("OFFLINE_TWIN_WINDOW_MINUTES", 10, minimum=1)
+OFFLINE_DISPUTE_LINK_DAYS = env_int("OFFLINE_DISPUTE_LINK_DAYS", 30, minimum=1)
+# The address people reach the portal at, for links sent by SMS.
+PORTAL_PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Institution API
 API_CLOCK_SKEW_SECONDS = 300

@@ -10,6 +10,7 @@ import base64
 import binascii
 import os
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,6 +45,21 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def env_decimal(name: str, default: str, *, places: int = 2, minimum: str = "0") -> Decimal:
+    """A decimal amount such as ``200.00`` (yuan), at most `places` decimals and at least `minimum`."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"{name} must be an amount like {default}, not {raw!r}") from exc
+    if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-places)):
+        raise ImproperlyConfigured(f"{name} must be an amount with at most {places} decimals, not {raw!r}")
+    if value < Decimal(minimum):
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}")
+    return value.quantize(Decimal(1).scaleb(-places))
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

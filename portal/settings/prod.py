@@ -11,6 +11,9 @@ if not FIELD_ENCRYPTION_KEYS or not FIELD_INDEX_KEY or not CODE_SIGNING_KEYS:  #
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS, FIELD_INDEX_KEY and CODE_SIGNING_KEYS must all be set")
 if not DATABASE_URL:  # noqa: F405
     raise ImproperlyConfigured("DATABASE_URL must be set in production")
+if not PORTAL_PUBLIC_URL.startswith("https://") or "127.0.0.1" in PORTAL_PUBLIC_URL:  # noqa: F405
+    # Links in SMS (e.g. "不是我本人") must open the real portal on her phone.
+    raise ImproperlyConfigured("PORTAL_PUBLIC_URL must be the portal's public https:// address in production")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

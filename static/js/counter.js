@@ -5,6 +5,8 @@
 // /api/v1/keys (WebCrypto), the settlement is queued in localStorage with its own client_id, and the
 // queue is uploaded to /counter/batch when the network is back (and on every page load). The server
 // settles each client_id at most once, so uploading the same queue twice never pays twice.
+// Only a browser registered as an offline terminal (data-offline-enabled) captures offline at all, and
+// never above the floor limit (data-floor-limit, yuan): the server refuses both the same way.
 (function () {
   "use strict";
 
@@ -30,6 +32,8 @@
   var CLOCK_SKEW_SECONDS = 5;
   var COLUMN = { code: "code", name: "name", category: "category", quantity: "quantity", unit_price: "price" };
   var uploading = false;
+  var OFFLINE_ENABLED = root.getAttribute("data-offline-enabled") === "true";
+  var FLOOR_LIMIT_FEN = fen(root.getAttribute("data-floor-limit") || "0");
 
   function text(name, values) {
     var out = root.getAttribute("data-text-" + name) || "";
@@ -72,11 +76,12 @@
   }
 
   function renderQueue() {
-    queueOut.textContent = text("pending", { n: loadQueue().length });
+    if (queueOut) queueOut.textContent = text("pending", { n: loadQueue().length });
   }
 
   function renderNetwork() {
-    networkOut.textContent = navigator.onLine === false ? text("offline") : text("online");
+    if (navigator.onLine !== false) networkOut.textContent = text("online");
+    else networkOut.textContent = OFFLINE_ENABLED ? text("offline") : text("offline-off");
   }
 
   function refreshKeys() {
@@ -270,11 +275,34 @@
 
   // --- offline capture and upload ----------------------------------------------------------------
 
+  // "12.5" yuan -> 1250 fen, in whole numbers so no floating point creeps into the limit check.
+  function fen(amount) {
+    var match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(amount).trim());
+    if (!match) return 0;
+    return parseInt(match[1], 10) * 100 + parseInt(((match[2] || "") + "00").slice(0, 2), 10);
+  }
+
+  // The bill's total in fen, rounded half up per item as the server does (quantity has up to 3 decimals).
+  function totalFen(items) {
+    return items.reduce(function (sum, item) {
+      var q = /^(\d+)(?:\.(\d{1,3}))?$/.exec(item.quantity);
+      var thousandths = parseInt(q[1], 10) * 1000 + parseInt(((q[2] || "") + "000").slice(0, 3), 10);
+      return sum + Math.floor((thousandths * fen(item.unit_price) + 500) / 1000);
+    }, 0);
+  }
+
+  function yuanText(amountFen) {
+    return Math.floor(amountFen / 100) + "." + ("0" + (amountFen % 100)).slice(-2);
+  }
+
   function captureOffline() {
+    if (!OFFLINE_ENABLED) return show("error", text("offline-off"));
     var token = codeInput.value.trim();
     var bill = collectItems();
     if (bill.badRow) return show("error", text("bad-row", { n: bill.badRow }));
     if (!bill.items.length) return show("error", text("empty-bill"));
+    var total = totalFen(bill.items);
+    if (total > FLOOR_LIMIT_FEN) return show("error", text("over-limit", { total: yuanText(total) }));
     verifyOffline(token).then(function () {
       var queue = loadQueue();
       queue.push({
@@ -303,7 +331,7 @@
   }
 
   function upload() {
-    if (uploading || navigator.onLine === false) return;
+    if (!OFFLINE_ENABLED || uploading || navigator.onLine === false) return;
     var chunk = loadQueue().slice(0, BATCH_SIZE);
     if (!chunk.length) return;
     uploading = true;

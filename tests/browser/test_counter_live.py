@@ -175,12 +175,27 @@ def queued(page: Page) -> list[dict]:
     }""", QUEUE_KEY_PREFIX)
 
 
+def registered_as_offline_terminal(context: BrowserContext, base_url: str, operator: User):
+    """Staff registered a terminal for this counter and the browser was enrolled with its credential."""
+    from conftest import register_offline_counter
+    from settlement.actions import enrol_terminal_browser
+    from settlement.counter_views import TERMINAL_COOKIE
+
+    registered = register_offline_counter(operator.institution)
+    terminal, token = enrol_terminal_browser(operator=operator, key_id=registered.terminal.key_id,
+                                             secret=registered.secret)
+    context.add_cookies([{"name": TERMINAL_COOKIE, "value": token, "url": base_url}])
+    return terminal
+
+
 def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once_when_back(
         chromium: Browser, axe: Axe, asgi_live_server: str, mother, mother_user, operator, rules):
     desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
     violations: dict[str, list] = {}
     try:
+        terminal = registered_as_offline_terminal(desk, asgi_live_server, operator)
         counter = sign_in_at_the_counter(desk)
+        expect(counter.get_by_test_id("counter-offline-terminal")).to_contain_text(terminal.name)
         # Online, the page keeps the public keys for a day without network.
         counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
         queue_text = counter.get_by_test_id("counter-queue")
@@ -194,6 +209,15 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
         counter.get_by_test_id("counter-submit").click()
         expect(counter.get_by_test_id("counter-error")).to_contain_text("已过期")
         expect(queue_text).to_have_text("待上传 0 笔")
+
+        # Above the floor limit (9 × 25 = 225 元 > 200 元) nothing is captured: she goes to the window.
+        row = counter.locator("#counter-rows tr").first
+        row.locator("[data-field=quantity]").fill("9")
+        counter.get_by_label("医保码", exact=True).fill(issue_code_token(mother.voucher.public_id))
+        counter.get_by_test_id("counter-submit").click()
+        expect(counter.get_by_test_id("counter-error")).to_contain_text("最多结算 200.00 元，这笔 225.00 元")
+        expect(queue_text).to_have_text("待上传 0 笔")
+        row.locator("[data-field=quantity]").fill("2")
 
         # A fresh code is verified with the cached key and queued.
         counter.get_by_label("医保码", exact=True).fill(issue_code_token(mother.voucher.public_id))
@@ -239,3 +263,22 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
     broken = {name: found for name, found in violations.items() if found}
     assert not broken, "axe-core found violations:\n" + "\n".join(
         f"{name}:\n{axe_report(found)}" for name, found in broken.items())
+
+
+def test_a_counter_not_registered_for_offline_work_says_so_and_keeps_nothing_without_network(
+        chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
+    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
+    try:
+        counter = sign_in_at_the_counter(desk)
+        expect(counter.get_by_test_id("counter-offline-off")).to_contain_text("没有开通离线结算")
+        desk.set_offline(True)
+        expect(counter.get_by_test_id("counter-network")).to_contain_text("没有开通离线结算")
+        fill_the_bill(counter, issue_code_token(mother.voucher.public_id))
+        counter.get_by_test_id("counter-submit").click()
+        expect(counter.get_by_test_id("counter-error")).to_contain_text("没有开通离线结算")
+        assert queued(counter) == []
+        desk.set_offline(False)
+        assert Settlement.objects.count() == 0
+        assert counter.problems == []  # type: ignore[attr-defined]
+    finally:
+        desk.close()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import User
 from insurance import demo
 from portal.demo import seed_users
 
@@ -23,6 +25,8 @@ class Command(BaseCommand):
             institutions = demo.seed_institutions()
             rules = demo.seed_policy_rules()
             users = seed_users(people, institutions)
+            staff = next(User.objects.get_by_phone(phone) for role, _name, phone in demo.WORKERS if role == "staff")
+            terminals = demo.seed_offline_terminals(created_by=staff)
         info = {
             "people": len(demo.demo_people()),
             "policy_rules": rules,
@@ -41,6 +45,11 @@ class Command(BaseCommand):
             ],
             "institution_api": {"name": institutions[0].name, "key_id": demo.DEMO_API_KEY_ID,
                                 "secret": demo.DEMO_API_SECRET},
+            "offline_terminals": [
+                {"institution": t.institution.name, "name": t.name, "key_id": t.key_id, "secret": t.secret,
+                 "floor_limit_yuan": str(settings.OFFLINE_FLOOR_LIMIT_YUAN)}
+                for t in terminals
+            ],
             "sms_codes": "/dev/outbox/ (DEBUG only)",
             "users": users,
         }
@@ -58,3 +67,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  TOTP secret for all demo workers (base32): {demo.demo_totp_base32()}")
         api = info["institution_api"]
         self.stdout.write(f"Institution API ({api['name']}): key id {api['key_id']}  secret {api['secret']}")
+        for t in info["offline_terminals"]:
+            self.stdout.write(f"Offline terminal ({t['institution']}, {t['name']}): key id {t['key_id']}  "
+                              f"secret {t['secret']}  (signs /api/v1/settlements/batch, or enrol a counter browser "
+                              f"at /counter/offline/; at most {t['floor_limit_yuan']} yuan per offline settlement)")

@@ -1,0 +1,55 @@
+"""`manage.py enroll_worker_totp --phone 13600136004 [--replace]`: give a helper, operator or staff member
+the authenticator (TOTP) they need for the worker sign-in, and show its QR code once, on this terminal.
+
+TOTP devices are not in the admin (their secrets would be on a web page), so a superuser or operator of
+the servers enrols workers here and the worker scans the code on the spot (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from audit.actions import record_event
+from audit.models import Via
+from insurance.identity import InvalidIdentifier, normalize_mobile
+
+
+class Command(BaseCommand):
+    help = "Enrol a worker's authenticator app (TOTP) and print its QR code once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--phone", required=True, help="the worker's mobile number")
+        parser.add_argument("--replace", action="store_true", help="remove the worker's existing authenticator")
+
+    def handle(self, *args: Any, phone: str, replace: bool, **options: Any) -> None:
+        try:
+            phone_e164 = normalize_mobile(phone)
+        except InvalidIdentifier as exc:
+            raise CommandError("not a mobile number") from exc
+        user = User.objects.get_by_phone(phone_e164)
+        if user is None or not (user.is_worker or user.is_superuser):
+            raise CommandError("no helper, operator or staff account has this number")
+        with transaction.atomic():
+            existing = TOTPDevice.objects.filter(user=user)
+            if existing.exists() and not replace:
+                raise CommandError("this worker already has an authenticator; add --replace to change it")
+            existing.delete()
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            record_event(action="account.totp_enrolled", via=Via.SYSTEM, actor=user,
+                         detail={"replaced": replace})
+        import io
+
+        import qrcode
+
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(device.config_url)
+        picture = io.StringIO()
+        qr.print_ascii(out=picture, invert=True)
+        self.stdout.write(f"Authenticator for {user.audit_label}: scan this with the worker's app now.")
+        self.stdout.write(picture.getvalue())
+        self.stdout.write("It is shown only this once.")

@@ -1,0 +1,62 @@
+"""The staff queue for offline settlements: "不是我本人" reports to call back and close, and settlements
+flagged for a look (the same voucher captured offline at two institutions within minutes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from settlement import actions
+from settlement.models import DisputeStatus, Settlement, SettlementDispute
+
+FLAGGED_DAYS = 30
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Bureau staff, signed in with password and TOTP in this session."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.role == Role.STAFF and user.is_verified():
+            return view(request, *args, **kwargs)
+        if request.method == "POST":
+            return HttpResponseForbidden(_("只有完成动态口令验证的医保局工作人员才能处理。请重新登录。"),
+                                         content_type="text/plain; charset=utf-8")
+        return redirect_to_login(request.get_full_path(), reverse("accounts:worker_login"))
+
+    return wrapper
+
+
+@never_cache
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    disputes = (SettlementDispute.objects.filter(status=DisputeStatus.OPEN)
+                .select_related("settlement__institution", "settlement__person", "settlement__offline_terminal"))
+    since = timezone.now() - dt.timedelta(days=FLAGGED_DAYS)
+    flagged = (Settlement.objects.filter(flagged=True, created_at__gte=since)
+               .select_related("institution", "person", "offline_terminal").order_by("person_id", "captured_at"))
+    return render(request, "settlement/staff_offline.html", {
+        "disputes": disputes, "flagged": flagged, "flagged_days": FLAGGED_DAYS})
+
+
+@never_cache
+@staff_required
+@require_POST
+def close(request: HttpRequest, dispute_id) -> HttpResponse:
+    dispute = SettlementDispute.objects.filter(public_id=dispute_id).first()
+    if dispute is None:
+        raise Http404
+    actions.close_dispute(dispute, staff=request.user, note=request.POST.get("note", ""))
+    return redirect("staff_offline:queue")
