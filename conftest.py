@@ -132,7 +132,7 @@ def api(institution) -> SignedApi:
 
 def latest_code_sent_to(phone: str) -> str:
     """Read the one-time code from the development outbox, as a person reads her SMS."""
-    from portal import crypto
+    from core import crypto
 
     message = OutboundMessage.objects.filter(phone_index=crypto.blind_index("phone", phone)).first()
     assert message is not None, f"no message was sent to {phone}"

@@ -15,15 +15,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import limits
 from accounts.models import Channel, OneTimeCode, OutboundMessage, Purpose, Role, User
 from accounts.tasks import delivery_possible, queue_delivery
 from audit.actions import client_ip, record_event
 from audit.models import Via
+from core import crypto
+from core import rate_limit as limits
 from insurance.identity import InvalidIdentifier, normalize_name, parse_id_number
 from insurance.models import InsuredPerson
 from insurance.selectors import person_by_id_number
-from portal import crypto
 
 
 class OtpError(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import User
+from core import crypto
 from insurance.identity import InvalidIdentifier, normalize_mobile
-from portal import crypto
 
 
 def phone_index_for(raw: str | None) -> str | None:

@@ -10,9 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import crypto
-from portal.fields import EncryptedTextField
-from portal.masking import mask_name, mask_phone
+from core import crypto
+from core.fields import EncryptedTextField
+from core.masking import mask_name, mask_phone
 
 
 class Role(models.TextChoices):

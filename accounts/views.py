@@ -17,16 +17,12 @@ from accounts.actions import OtpError, record_staff_sign_in, send_one_time_code,
 from accounts.forms import CodeSignInForm, TotpForm, WorkerPasswordForm
 from accounts.models import Channel, Purpose, Role
 from audit.actions import client_ip
-from portal.masking import mask_phone
+from core.masking import mask_phone
+from core.safe_next import safe_next
 
 
 def _next_url(request: HttpRequest) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "/"
+    return safe_next(request)
 
 
 @never_cache

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from audit.models import AuditEvent, Via
-from portal.client_address import client_ip as _client_ip
+from core.client_address import client_ip as _client_ip
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from portal.masking import mask_identifiers_in_text
+from core.masking import mask_identifiers_in_text
 
 
 class MaskIdentifiersFilter(logging.Filter):

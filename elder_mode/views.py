@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.safe_next import safe_next
 from elder_mode.preferences import remember_elder_mode
 
 
@@ -16,10 +16,7 @@ def switch(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and user.elder_mode != enabled:
         user.elder_mode = enabled
         user.save(update_fields=["elder_mode"])
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        target = "/"
-    response = redirect(target)
+    response = redirect(safe_next(request, request.POST.get("next")))
     remember_elder_mode(response, enabled)
     return response
 
@@ -61,7 +58,4 @@ def keepalive(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        return "/"
-    return target
+    return safe_next(request)

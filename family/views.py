@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.actions import client_ip
+from core.safe_next import safe_next
 from family import actions
 from family.forms import AnswerForm, ConsentCodeForm, InviteForm, RequestGrantForm
 from family.middleware import SESSION_KEY
@@ -214,14 +215,9 @@ def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
 def ask_help(request: HttpRequest) -> HttpResponse:
     """请家人帮我, from the help block on every page."""
     from django.contrib import messages
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     count = actions.ask_family_for_help(principal_user=request.user, ip=client_ip(request))
     if count:
         messages.success(request, _("已经告诉您的家人了（%(n)d位），他们会联系您。") % {"n": count})
     else:
         messages.info(request, _("您还没有添加能帮您的家人。可以在“亲情账户”里添加，或打12393。"))
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request, request.POST.get("next")))

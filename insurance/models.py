@@ -9,11 +9,11 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core import crypto
+from core.fields import EncryptedTextField
+from core.masking import mask_id_number, mask_name, mask_phone
 from insurance.identity import parse_id_number
 from insurance.regions import region_name
-from portal import crypto
-from portal.fields import EncryptedTextField
-from portal.masking import mask_id_number, mask_name, mask_phone
 
 
 class Scheme(models.TextChoices):

@@ -23,8 +23,9 @@ from django.db import router, transaction
 from django.db.models.signals import post_migrate
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
+
+from core.safe_next import safe_next
 
 STAFF_GROUP = "医保局工作人员"
 
@@ -115,10 +116,7 @@ class StaffAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """No password form here: the worker sign-in (password, lockout, TOTP) is the only way in."""
         index = reverse("admin:index", current_app=self.name)
-        target = request.GET.get("next") or index
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-            target = index
+        target = safe_next(request, request.GET.get("next") or index, default=index)
         if _is_verified_staff(request):
             return HttpResponseRedirect(target)
         user = getattr(request, "user", None)

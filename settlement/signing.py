@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from core import rate_limit
 from insurance.models import Institution
 from insurance.selectors import credential_by_key_id
 from settlement.errors import ApiError
@@ -105,20 +106,10 @@ def signed_path(request: HttpRequest) -> str:
 
 
 def _enforce_rate_limit(institution: Institution) -> None:
-    now = time.time()
-    window = int(now // 60)
-    key = f"api-rate:{institution.pk}:{window}"
-    if cache.add(key, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=70)
-            count = 1
-    if count > settings.API_RATE_LIMIT_PER_MINUTE:
-        raise ApiError(429, "rate_limited", "请求太频繁了，请稍等一分钟再试。",
-                       retry_after=max(1, 60 - int(now) % 60))
+    try:
+        rate_limit.take(rate_limit.Bucket(f"api-rate:{institution.pk}", settings.API_RATE_LIMIT_PER_MINUTE, 60))
+    except rate_limit.Limited as exc:
+        raise ApiError(429, "rate_limited", "请求太频繁了，请稍等一分钟再试。", retry_after=exc.retry_after) from None
 
 
 def _refuse_replay(request: HttpRequest, institution: Institution, signature: bytes, repeats: Repeats) -> None:

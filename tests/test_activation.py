@@ -274,7 +274,7 @@ def test_the_sixth_mismatch_on_one_id_number_is_slowed_down_even_from_other_addr
 
 
 def test_a_limited_attempt_says_when_to_try_again_and_the_limit_ends_by_itself(client, mother, settings):
-    from accounts import limits
+    from core import rate_limit as limits
 
     settings.IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR = 1
     send_code(client, name="王秀兰")

@@ -257,7 +257,7 @@ def _witnessed(client, tasks=("activate",)):
 
 def _texts_to(phone: str) -> list[str]:
     from accounts.models import OutboundMessage
-    from portal import crypto
+    from core import crypto
 
     return [m.body for m in OutboundMessage.objects.filter(phone_index=crypto.blind_index("phone", phone))
             .order_by("id")]

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from portal.bench.report import Report, Section
-from portal.bench.stats import Latency, percentile
+from tools.bench.report import Report, Section
+from tools.bench.stats import Latency, percentile
 
 REPO = Path(__file__).resolve().parents[1]
 SMOKE_DATABASE = "yibaotong_bench_smoke"
@@ -120,8 +120,8 @@ def test_the_printed_table_says_whether_the_goal_was_met_and_names_every_problem
 
 
 def test_a_later_measurement_plugs_into_the_same_command_under_its_own_name():
-    from portal.bench.extra import extra_measurements, register_measurement, unregister_measurement
-    from portal.bench.runner import available_measures
+    from tools.bench.extra import extra_measurements, register_measurement, unregister_measurement
+    from tools.bench.runner import available_measures
 
     key = "smoke-test-extra"
 

@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import OneTimeCode, OutboundMessage, Role, User
 from audit.models import AuditEvent
-from portal import crypto
-from portal.client_address import client_ip
+from core import crypto
+from core.client_address import client_ip
 
 CLIENT = "203.0.113.9"
 OTHER_CLIENT = "198.51.100.23"

@@ -23,8 +23,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from core.env import KeyRingEntry
 from insurance.models import InsuredPerson
-from portal.settings.env import KeyRingEntry
 from vouchers.actions import check_code, consume_code, suspend_voucher
 from vouchers.codes import (
     SIGNED_LEN,

@@ -23,10 +23,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import OutboundMessage, Role, User
 from audit.models import AuditEvent
 from conftest import SignedApi, client_for, latest_code_sent_to, make_citizen, make_person, register_offline_counter
+from core import crypto
 from family.models import GrantStatus, ProxyGrant
 from insurance.demo import seed_policy_rules
 from insurance.models import Institution, OfflineTerminal
-from portal import crypto
 from settlement.actions import enrol_terminal_browser, revoke_offline_terminal
 from settlement.counter_views import TERMINAL_COOKIE
 from settlement.models import DisputeStatus, Reporter, Settlement, SettlementDispute
@@ -247,7 +247,7 @@ def test_the_floor_limit_comes_from_the_settings(offline_api, mother_user, mothe
 def test_the_floor_limit_is_read_from_the_environment_and_a_bad_value_stops_start_up(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
-    from portal.settings.env import env_decimal
+    from core.env import env_decimal
 
     monkeypatch.setenv("OFFLINE_FLOOR_LIMIT_YUAN", "150.5")
     assert env_decimal("OFFLINE_FLOOR_LIMIT_YUAN", "200.00") == Decimal("150.50")

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from audit.logging import MaskIdentifiersFilter
-from portal import crypto
-from portal.masking import mask_id_number, mask_name, mask_phone
+from core import crypto
+from core.masking import mask_id_number, mask_name, mask_phone
 
 GRANDMA_ID = "330100194403121123"
 GRANDMA_PHONE = "+8613800138001"
@@ -48,7 +48,7 @@ def test_a_person_is_found_by_keyed_hash_not_by_clear_text(mother):
 
 
 def test_values_encrypted_with_an_old_key_still_read_after_rotation(settings):
-    from portal.settings.env import parse_key_ring
+    from core.env import parse_key_ring
 
     old_ring = settings.FIELD_ENCRYPTION_KEYS
     token = crypto.encrypt("330100194403121123")

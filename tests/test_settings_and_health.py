@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.settings.env import env_bool, env_int, parse_key_ring
+from core.env import env_bool, env_int, parse_key_ring
 
 
 def _import_settings(module: str, **env: str) -> subprocess.CompletedProcess:

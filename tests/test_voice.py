@@ -414,7 +414,7 @@ def test_without_any_voice_engine_the_page_gets_a_plain_503(client, db):
 
 
 def test_the_bench_figures_cover_each_engine_the_cache_and_bytes_per_second():
-    from elder_mode.voice.bench import GTTS_LABEL, measure
+    from tools.bench.voice import GTTS_LABEL, measure
 
     figures = measure(samples=["请出示医保码。", RESULT])
 
@@ -428,8 +428,8 @@ def test_the_bench_figures_cover_each_engine_the_cache_and_bytes_per_second():
 
 
 def test_the_voice_measurement_plugs_into_the_bench_command():
-    from elder_mode.voice.bench import measure_voice_synthesis, register_voice_measurement
-    from portal.bench.extra import VOICE_SYNTHESIS, extra_measurements, unregister_measurement
+    from tools.bench.extra import VOICE_SYNTHESIS, extra_measurements, unregister_measurement
+    from tools.bench.voice import measure_voice_synthesis, register_voice_measurement
 
     try:
         register_voice_measurement()

@@ -24,8 +24,8 @@ from accounts.actions import (
 )
 from accounts.models import Channel, Purpose
 from audit.actions import client_ip, record_event
+from core.masking import mask_phone
 from elder_mode.preferences import remember_elder_mode
-from portal.masking import mask_phone
 from vouchers.actions import VoucherError, activate_voucher, suspend_voucher
 from vouchers.codes import issue_code_token
 from vouchers.forms import AgreeForm, IdentityForm

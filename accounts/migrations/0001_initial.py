@@ -3,7 +3,7 @@
 import accounts.models
 import django.db.models.deletion
 import django.utils.timezone
-import portal.fields
+import core.fields
 import uuid
 from django.db import migrations, models
 
@@ -41,10 +41,10 @@ class Migration(migrations.Migration):
             name='OutboundMessage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', portal.fields.EncryptedTextField()),
+                ('phone', core.fields.EncryptedTextField()),
                 ('phone_index', models.CharField(db_index=True, max_length=64)),
                 ('channel', models.CharField(choices=[('sms', '短信'), ('voice', '语音电话')], default='sms', max_length=8)),
-                ('body', portal.fields.EncryptedTextField()),
+                ('body', core.fields.EncryptedTextField()),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
                 ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('failed', '发送失败')], default='pending', max_length=8)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('phone', portal.fields.EncryptedTextField(verbose_name='手机号')),
+                ('phone', core.fields.EncryptedTextField(verbose_name='手机号')),
                 ('phone_index', models.CharField(editable=False, max_length=64, unique=True)),
                 ('display_name', models.CharField(blank=True, max_length=40, verbose_name='称呼')),
                 ('role', models.CharField(choices=[('citizen', '群众'), ('helper', '帮办员'), ('operator', '医院或药店收费员'), ('staff', '医保工作人员')], default='citizen', max_length=16, verbose_name='角色')),

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from core import rate_limit
+from core.client_address import client_ip
+from core.crypto import blind_index
 from elder_mode.voice.cache import CachedAudio, get_or_synthesize
 from elder_mode.voice.engines import LANGS, RATES, VoiceUnavailable
 from elder_mode.voice.guides import GUIDES, guide_text
 from elder_mode.voice.text import UnspeakableText, clean_spoken_text
-from portal.client_address import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +100,13 @@ def guide_audio(request: HttpRequest, lang: str, rate: str, key: str) -> HttpRes
 def _over_limit(request: HttpRequest) -> bool:
     """At most VOICE_SAY_PER_MINUTE requests a minute from one address."""
     ip = client_ip(request) or "unknown"
-    key = f"voice-say:{ip}:{int(time.time() // 60)}"
     try:
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=120)
-            count = 1
-    except Exception:  # the cache (Redis) is away: a spoken sentence is not worth an error page
-        log.warning("voice limit not counted: the cache is unreachable")
+        rate_limit.take(rate_limit.Bucket(f"voice-say:{blind_index('address', ip)}", settings.VOICE_SAY_PER_MINUTE, 60))
+    except rate_limit.Limited:
+        return True
+    except rate_limit.LimiterUnavailable:  # the cache (Redis) is away: a spoken sentence is not worth an error page
         return False
-    return count > settings.VOICE_SAY_PER_MINUTE
+    return False
 
 
 @require_safe

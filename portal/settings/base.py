@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.settings.env import env_bool, env_decimal, env_int, env_list, env_str, parse_key_ring
+from core.env import env_bool, env_decimal, env_int, env_list, env_str, parse_key_ring
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "assist",
     "elder_mode",
     "portal",
+    "tools",
 ]
 
 MIDDLEWARE = [
@@ -187,7 +188,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 # The one client-address helper (portal/client_address.py), so lockouts count the same address as the
 # audit rows and the rate limits.
-AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ip"
 # Nothing typed into a sign-in form is kept in axes' tables (get_data / post_data): "password" is always
 # masked by axes; these are every other field name a form of ours may carry.
 AXES_SENSITIVE_PARAMETERS = [

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from accounts.models import MessageStatus, OutboundMessage
-from portal import crypto
+from core import crypto
 from service.service_processes import ServiceProcess, http
 
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]

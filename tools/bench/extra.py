@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from portal.bench.context import BenchContext
-    from portal.bench.report import Section
+    from tools.bench.context import BenchContext
+    from tools.bench.report import Section
 
 VOICE_SYNTHESIS = "voice"
 

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from django.db import connections
 
-from portal.bench.people import BenchInstitution, Citizen, bill_payload
-from portal.bench.sockets import SocketPool
+from tools.bench.people import BenchInstitution, Citizen, bill_payload
+from tools.bench.sockets import SocketPool
 
 T = TypeVar("T")
 SETTLEMENTS_PATH = "/api/v1/settlements"

@@ -42,7 +42,7 @@ def free_port() -> int:
 def service_env(database_url: str, redis_url: str, *, conn_max_age: int | None = None, **extra: str) -> dict[str, str]:
     """What the server and the worker get: development settings with DEBUG off, the benchmark's stores,
     quiet logs, and no per-institution rate limit (the benchmark is one institution sending hundreds).
-    `conn_max_age` replaces the settings' CONN_MAX_AGE (portal.bench.server_settings) to compare."""
+    `conn_max_age` replaces the settings' CONN_MAX_AGE (tools.bench.server_settings) to compare."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.dev",
@@ -55,7 +55,7 @@ def service_env(database_url: str, redis_url: str, *, conn_max_age: int | None =
         PYTHONUNBUFFERED="1",
     )
     if conn_max_age is not None:
-        env.update(DJANGO_SETTINGS_MODULE="portal.bench.server_settings", BENCH_CONN_MAX_AGE=str(conn_max_age))
+        env.update(DJANGO_SETTINGS_MODULE="tools.bench.server_settings", BENCH_CONN_MAX_AGE=str(conn_max_age))
     env.update(extra)
     return env
 

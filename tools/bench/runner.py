@@ -12,20 +12,20 @@ from pathlib import Path
 
 from django.conf import settings
 
-from portal.bench import measure
-from portal.bench.context import BenchConfig, BenchContext, SignedClient
-from portal.bench.extra import extra_measurements
-from portal.bench.people import create_citizens, demo_institution
-from portal.bench.processes import (
+from tools.bench import measure
+from tools.bench.context import BenchConfig, BenchContext, SignedClient
+from tools.bench.extra import extra_measurements
+from tools.bench.people import create_citizens, demo_institution
+from tools.bench.processes import (
     Service,
     raise_open_file_limit,
     service_env,
     start_asgi_server,
     start_celery_worker,
 )
-from portal.bench.report import Report, Section
-from portal.bench.sockets import SocketPool
-from portal.bench.stores import ConnectionSampler, server_versions
+from tools.bench.report import Report, Section
+from tools.bench.sockets import SocketPool
+from tools.bench.stores import ConnectionSampler, server_versions
 
 Progress = Callable[[str], None]
 

@@ -7,11 +7,11 @@ import time
 
 from django.db import transaction
 
-from portal.bench.context import BenchContext, PostResult
-from portal.bench.people import create_presettled, mark_settled
-from portal.bench.report import Section
-from portal.bench.stats import Latency, rate
 from settlement.push import push_settlement
+from tools.bench.context import BenchContext, PostResult
+from tools.bench.people import create_presettled, mark_settled
+from tools.bench.report import Section
+from tools.bench.stats import Latency, rate
 
 PHONE_GOAL_P95_MS = 1000.0
 

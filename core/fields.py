@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from portal import crypto
+from core import crypto
 
 
 class EncryptedTextField(models.TextField):

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.models import Role, User
+from core import crypto
 from insurance.demo import DEMO_API_KEY_ID, DEMO_API_SECRET, make_id_number
 from insurance.identity import parse_id_number
 from insurance.models import EnrollmentStatus, Institution, InsuredPerson, Scheme
-from portal import crypto
 from settlement.models import Settlement, SettlementEvent, SettlementItem, Status
 from vouchers.models import Voucher, VoucherStatus
 

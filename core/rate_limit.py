@@ -2,7 +2,7 @@
 
 The window starts with the first counted attempt and the count only ever goes up by an atomic `incr`
 (the same add-then-incr style as the institution API limit in settlement/signing.py), so attempts made at
-the same moment cannot slip past the limit together. Keys are keyed hashes (portal.crypto.blind_index),
+the same moment cannot slip past the limit together. Keys are keyed hashes (core.crypto.blind_index),
 never an ID number, phone or address in clear.
 
 If the cache cannot be reached the limiter says so (`LimiterUnavailable`) instead of letting attempts

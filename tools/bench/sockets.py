@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from portal.bench.people import Citizen
+from tools.bench.people import Citizen
 
 STATUS_RE = re.compile(r'data-status="([a-z]+)"')
 PUBLIC_ID_RE = re.compile(r"after=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")

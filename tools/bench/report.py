@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from portal.bench.stats import Latency
+from tools.bench.stats import Latency
 
 
 @dataclass

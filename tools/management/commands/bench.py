@@ -5,7 +5,7 @@
 2. Counter to phone: settlements through the signed API with a real Celery worker; time from the POST
    to the final fragment at the citizen's socket (goal: p95 ≤ 1 s on a 2-core machine).
 3. Sustained settlements per second through the API with one worker.
-More figures (voice synthesis) plug in through `portal.bench.extra.register_measurement`.
+More figures (voice synthesis) plug in through `tools.bench.extra.register_measurement`.
 
 `make bench` runs it with a database and Redis databases of its own (`--fresh-stores`): created before,
 dropped and flushed after, whatever happens.
@@ -24,9 +24,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from portal.bench.context import BenchConfig
-from portal.bench.runner import available_measures, run_bench
-from portal.bench.stores import (
+from tools.bench.context import BenchConfig
+from tools.bench.runner import available_measures, run_bench
+from tools.bench.stores import (
     StoreError,
     bench_database,
     drop_database,
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                             help="processes or threads of a prefork/threads worker (default 2)")
         parser.add_argument("--measure", default=",".join(defaults.measures),
                             help="comma-separated measurements to run, in order (default push,phone,sustained; "
-                                 "registered extras: see portal/bench/extra.py)")
+                                 "registered extras: see tools/bench/extra.py)")
         parser.add_argument("--server-conn-max-age", type=int, default=None, metavar="SECONDS",
                             help="run the server and worker with this CONN_MAX_AGE instead of the settings' "
                                  "(to compare; 0 closes each request's database connection)")
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the results as JSON (progress on stderr)")
 
     def handle(self, *args, **options) -> None:
-        from elder_mode.voice.bench import register_voice_measurement
+        from tools.bench.voice import register_voice_measurement
 
         register_voice_measurement()  # `--measure push,phone,sustained,voice` adds the voice figures (issue 5)
         database_url, redis_url = settings.DATABASE_URL, settings.REDIS_URL

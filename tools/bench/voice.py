@@ -25,8 +25,8 @@ from elder_mode.voice.engines import EspeakEngine, GttsEngine, SpeechChain
 from elder_mode.voice.guides import guide_text
 
 if TYPE_CHECKING:
-    from portal.bench.context import BenchContext
-    from portal.bench.report import Section
+    from tools.bench.context import BenchContext
+    from tools.bench.report import Section
 
 GOOGLE_TTS_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 GTTS_LABEL = "gtts (HTTP intercepted)"  # Google is not contacted: `responses` answers
@@ -116,9 +116,9 @@ def _measure_gtts(texts: list[str], skipped: list[str]) -> list[float]:
 
 
 async def measure_voice_synthesis(ctx: BenchContext) -> Section:
-    from portal.bench.extra import VOICE_SYNTHESIS
-    from portal.bench.report import Section
-    from portal.bench.stats import Latency
+    from tools.bench.extra import VOICE_SYNTHESIS
+    from tools.bench.report import Section
+    from tools.bench.stats import Latency
 
     figures = await ctx.in_thread(measure, ctx.server_url)
     latencies = {f"first synthesis: {engine}": Latency.of_seconds(seconds)
@@ -142,7 +142,7 @@ async def measure_voice_synthesis(ctx: BenchContext) -> Section:
 
 def register_voice_measurement() -> None:
     """Make `voice` a measurement of `manage.py bench` (idempotent)."""
-    from portal.bench.extra import VOICE_SYNTHESIS, extra_measurements, register_measurement
+    from tools.bench.extra import VOICE_SYNTHESIS, extra_measurements, register_measurement
 
     if extra_measurements().get(VOICE_SYNTHESIS) is not measure_voice_synthesis:
         register_measurement(VOICE_SYNTHESIS)(measure_voice_synthesis)
