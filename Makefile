@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/bin/python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -12,13 +12,15 @@ SERVICE_REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-service bench lint messages system-deps install clean
+.PHONY: run test test-fast test-service bench lint lock messages system-deps install clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked tree (requirements.lock, hashes checked), then the project itself without resolving again.
+$(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed and was not found."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
@@ -46,10 +48,12 @@ run: $(STAMP) system-deps messages
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py build_voice_guides
 	@echo "医保通 is at http://$(HOST):$(PORT)/  (SMS codes: http://$(HOST):$(PORT)/dev/outbox/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --reload --reload-include '*.html' \
+		--reload-exclude '.venv/*' --reload-exclude 'var/*'
 
 test: $(STAMP) system-deps messages
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/pytest -m "not service" -p xdist -n 2
 
@@ -71,8 +75,15 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=false LOG_LEVEL=WARNING \
 		CELERY_TASK_ALWAYS_EAGER=false $(BIN)/python manage.py bench --fresh-stores $(BENCH_ARGS)
 
+# Re-pin every dependency after changing pyproject.toml (needs the package index).
+lock: $(STAMP)
+	$(BIN)/python -m pip install -q pip-tools==7.6.2
+	$(BIN)/pip-compile -q --extra test --generate-hashes --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	@sed -i '1i # The whole dependency tree, pinned with hashes: `make lock` writes it from pyproject.toml (pip-tools).\n# `make run` and `make test` install exactly this.' requirements.lock
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) var staticfiles artifacts

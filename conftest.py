@@ -1,4 +1,12 @@
-"""Shared fixtures. The personas: 奶奶 (the mother, 82), her son (the proxy, far away), a stranger."""
+"""Shared fixtures. The personas: 奶奶 (the mother, 82), her son (the proxy, far away), a stranger.
+
+Every test database holds the demo reimbursement tables (insurance/demo.py, 252 rules), as every real
+portal holds its policy tables: they are written once when the test database is migrated, not per test,
+and again after each flush that follows a test which commits (`transactional_db`, the live servers),
+because both end with Django's `post_migrate` signal (a test marked with `available_apps` or
+`serialized_rollback` would skip that signal: none is). A test about a case without a rule deletes that
+rule first, inside its own transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +17,44 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db.models.signals import post_migrate
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import OutboundMessage, User
-from insurance.demo import make_id_number
+from insurance.demo import make_id_number, seed_policy_rules
 from insurance.models import Institution, InstitutionLevel, InsuredPerson, Scheme
 from settlement.signing import signed_headers
 from vouchers.actions import activate_voucher
 
 _serial = itertools.count(30)
+
+
+def _seed_policy_tables(sender, app_config, using: str, **kwargs) -> None:
+    if app_config.label == "insurance":
+        seed_policy_rules(using=using)
+
+
+post_migrate.connect(_seed_policy_tables, dispatch_uid="conftest.seed_policy_tables")
+
+
+@pytest.fixture
+def rules() -> None:
+    """Names a test's reliance on the reimbursement tables, which every test database already holds."""
+
+
+@pytest.fixture(params=["now", "new_years_night"])
+def today(request, time_machine) -> dt.date:
+    """The portal's today (its time zone, as `timezone.localdate()` reads it), with the clock held still for
+    the whole test, so that a test run across midnight on 31 December books and reads one day and one year.
+    Each test that asks for it runs twice: now, and half an hour into the next New Year's Day in the portal's
+    time zone, when a server clock on UTC still reads 31 December (a test taking its year from that clock
+    fails there, not only on one night a year)."""
+    moment = timezone.now()
+    if request.param == "new_years_night":
+        moment = dt.datetime(timezone.localdate().year + 1, 1, 1, 0, 30, tzinfo=timezone.get_current_timezone())
+    time_machine.move_to(moment, tick=False)
+    return timezone.localdate()
 
 
 @pytest.fixture(autouse=True)

@@ -9,15 +9,15 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import login
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Channel, OneTimeCode, OutboundMessage, Purpose, Role, User
 from accounts.tasks import delivery_possible, queue_delivery
-from audit.actions import client_ip, record_event
+from audit.actions import record_event
+from audit.kinds import Kind
 from audit.models import Via
 from core import crypto
 from core import rate_limit as limits
@@ -168,7 +168,8 @@ def check_one_time_code(*, phone_e164: str, purpose: str, code: str) -> None:
         raise OtpError(error)
 
 
-def sign_in_with_code(request: HttpRequest, *, phone_e164: str, code: str) -> User:
+def sign_in_with_code(*, phone_e164: str, code: str, ip: str | None = None) -> User:
+    """Checks the sign-in code and returns the account to sign in (made on first use); the view signs in."""
     check_one_time_code(phone_e164=phone_e164, purpose=Purpose.SIGN_IN, code=code)
     with transaction.atomic():
         user = User.objects.get_by_phone(phone_e164)
@@ -178,8 +179,7 @@ def sign_in_with_code(request: HttpRequest, *, phone_e164: str, code: str) -> Us
             raise OtpError(_("工作人员请用“工作人员登录”，输入密码和动态口令。"))
         if not user.is_active:
             raise OtpError(_("这个账户已停用，请拨打%(h)s。") % {"h": settings.SITE_HOTLINE})
-        record_event(action="account.signed_in", actor=user, subject=user.person, ip=client_ip(request))
-    login(request, user, backend="accounts.backends.PhonePasswordBackend")
+        record_event(action=Kind.SIGNED_IN, actor=user, subject=user.person, ip=ip)
     return user
 
 
@@ -219,9 +219,12 @@ def match_person(*, name: str, id_number: str, ip: str | None, phone_e164: str |
         counted = limits.take(*_identity_buckets(ip, parsed.value))
     except limits.Limited as exc:
         minutes = max(1, math.ceil(exc.retry_after / 60))
+        # The clock time too: "60 minutes" means little to her an hour later, "22:10以后" does.
+        until = timezone.localtime(timezone.now() + dt.timedelta(minutes=minutes))
         raise BindingError(
-            _("核对的次数太多了。为了保护参保人的信息，请%(m)d分钟后再试。现在就要办：带身份证到社区帮办点，"
-              "或拨打医保热线%(h)s，也可以请家人帮忙。") % {"m": minutes, "h": settings.SITE_HOTLINE},
+            _("核对的次数太多了。为了保护参保人的信息，请%(m)d分钟后再试（%(t)s以后）。现在就要办：带身份证到社区帮办点，"
+              "或拨打医保热线%(h)s，也可以请家人帮忙。") % {"m": minutes, "t": f"{until:%H:%M}",
+                                                 "h": settings.SITE_HOTLINE},
             retry_after=exc.retry_after,
         ) from None
     except limits.LimiterUnavailable:
@@ -247,11 +250,9 @@ def verify_identity(*, name: str, id_number: str, phone_e164: str, ip: str | Non
     return match_person(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip)
 
 
-def sign_in_and_bind(
-    request: HttpRequest, *, name: str, id_number: str, phone_e164: str, code: str
-) -> InsuredPerson:
-    """The activation identity step: checks the code, signs in and binds the real name, all at once."""
-    ip = client_ip(request)
+def sign_in_and_bind(*, name: str, id_number: str, phone_e164: str, code: str, ip: str | None = None) -> User:
+    """The activation identity step: checks the code and binds the real name, all at once. Returns the
+    account (made on first use, now bound to her) for the view to sign in."""
     person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip)
     check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)
     with transaction.atomic():
@@ -269,11 +270,9 @@ def sign_in_and_bind(
         if user.person_id is None:
             user.person = person
             user.save(update_fields=["person"])
-            record_event(action="account.real_name_bound", actor=user, subject=person, ip=ip)
-        record_event(action="account.signed_in", actor=user, subject=person, ip=ip)
-    if not request.user.is_authenticated or request.user.pk != user.pk:
-        login(request, user, backend="accounts.backends.PhonePasswordBackend")
-    return person
+            record_event(action=Kind.REAL_NAME_BOUND, actor=user, subject=person, ip=ip)
+        record_event(action=Kind.SIGNED_IN, actor=user, subject=person, ip=ip)
+    return user
 
 
 def send_notice(phone_e164: str, text: str) -> None:
@@ -282,11 +281,24 @@ def send_notice(phone_e164: str, text: str) -> None:
     transaction.on_commit(lambda: queue_delivery(message.pk))
 
 
-def set_elder_mode(user: User, enabled: bool) -> None:
-    if user.is_authenticated and user.elder_mode != enabled:
-        user.elder_mode = enabled
-        user.save(update_fields=["elder_mode"])
+def record_staff_sign_in(user: User, *, ip: str | None = None) -> None:
+    """A worker passed password and TOTP; the view has signed them in."""
+    with transaction.atomic():
+        record_event(action=Kind.STAFF_SIGNED_IN, via=Via.STAFF, actor=user, ip=ip)
 
 
-def record_staff_sign_in(request: HttpRequest, user: User) -> None:
-    record_event(action="account.staff_signed_in", via=Via.STAFF, actor=user, ip=client_ip(request))
+class AuthenticatorExists(Exception):
+    """The worker already has an authenticator and replacing it was not asked for."""
+
+
+def enroll_worker_totp(user: User, *, replace: bool = False) -> TOTPDevice:
+    """Give a helper, operator or staff member a confirmed authenticator (TOTP) for the worker sign-in,
+    replacing the old one only when asked. The caller shows its QR code once (docs/decisions.md)."""
+    with transaction.atomic():
+        existing = TOTPDevice.objects.filter(user=user)
+        if existing.exists() and not replace:
+            raise AuthenticatorExists
+        existing.delete()
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        record_event(action=Kind.TOTP_ENROLLED, via=Via.SYSTEM, actor=user, detail={"replaced": replace})
+    return device

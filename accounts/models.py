@@ -96,6 +96,13 @@ class User(AbstractBaseUser, PermissionsMixin):
             return self.person.masked_name
         return mask_name(self.display_name) or self.masked_phone
 
+    def get_short_name(self) -> str:
+        # The admin greets with this; the default (the username field) would be the phone's keyed hash.
+        return self.masked_name
+
+    def get_full_name(self) -> str:
+        return self.masked_name
+
     @property
     def audit_label(self) -> str:
         return f"{self.get_role_display()} {self.masked_name}"

@@ -12,11 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.actions import OtpError, record_staff_sign_in, send_one_time_code, sign_in_with_code
 from accounts.forms import CodeSignInForm, TotpForm, WorkerPasswordForm
-from accounts.models import Channel, Purpose, Role
-from audit.actions import client_ip
+from accounts.models import Channel, Purpose, Role, User
+from core.client_address import client_ip
 from core.masking import mask_phone
 from core.safe_next import safe_next
 
@@ -42,7 +43,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 if not form.cleaned_data["code"]:
                     form.add_error("code", _("请填写短信里的6位验证码。"))
                 else:
-                    user = sign_in_with_code(request, phone_e164=phone, code=form.cleaned_data["code"])
+                    user = sign_in_with_code(phone_e164=phone, code=form.cleaned_data["code"], ip=client_ip(request))
+                    login(request, user, backend="accounts.backends.PhonePasswordBackend")
                     if user.person_id is None:
                         return redirect("vouchers:activate")
                     return redirect(_next_url(request))
@@ -79,7 +81,6 @@ def worker_sign_in(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def worker_totp(request: HttpRequest) -> HttpResponse:
     """Step two: the TOTP code. Without a confirmed device, a worker cannot sign in at all."""
-    from accounts.models import User
 
     pending = request.session.get("worker_pending")
     user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
@@ -87,7 +88,6 @@ def worker_totp(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:worker_login")
     form = TotpForm(request.POST or None)
     error = ""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         error = _("您的账户还没有绑定动态口令，不能登录。请联系医保局管理员绑定。")
@@ -99,7 +99,7 @@ def worker_totp(request: HttpRequest) -> HttpResponse:
             request.session.pop("worker_pending", None)
             login(request, user, backend="accounts.backends.PhonePasswordBackend")
             otp_login(request, device)
-            record_staff_sign_in(request, user)
+            record_staff_sign_in(user, ip=client_ip(request))
             target = request.session.pop("worker_next", "/")
             if target == "/" and user.role == Role.OPERATOR:
                 target = "/counter/"

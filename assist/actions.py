@@ -22,10 +22,18 @@ from assist.models import (
     SessionStatus,
     Task,
 )
+from assist.push import push_family_question, push_session_ended
 from audit.actions import record_event
+from audit.kinds import Kind
 from audit.models import AuditEvent, Via
+from family.actions import FamilyError, grant_in_helper_session, revoke_after_review
 from family.models import OPEN_STATUSES, ProxyGrant, Scope
+from family.selectors import proxies_of
 from insurance.models import InsuredPerson
+from vouchers.actions import VoucherError, activate_voucher, check_code, suspend_voucher
+from vouchers.codes import CodeTokenError
+from vouchers.models import VoucherStatus
+from vouchers.selectors import voucher_status_of
 
 
 class AssistError(Exception):
@@ -45,7 +53,7 @@ def register_kiosk(*, by: User, name: str, location: str) -> tuple[Kiosk, str]:
     with transaction.atomic():
         kiosk = Kiosk.objects.create(name=name.strip()[:60], location=location.strip()[:120],
                                      token_hash=kiosk_token_hash(token), registered_by=by)
-        record_event(action="assist.kiosk_registered", via=Via.HELPER, actor=by, detail={"kiosk": str(kiosk.public_id)})
+        record_event(action=Kind.KIOSK_REGISTERED, via=Via.HELPER, actor=by, detail={"kiosk": str(kiosk.public_id)})
     return kiosk, token
 
 
@@ -53,8 +61,6 @@ def find_citizen(*, name: str = "", id_number: str = "", code: str = "", ip: str
     """By name + ID number (one answer for any mismatch, limited per address and per ID number), or by
     scanning her active code."""
     if code.strip():
-        from vouchers.actions import check_code
-        from vouchers.codes import CodeTokenError
 
         try:
             _claims, voucher = check_code(code)
@@ -82,7 +88,7 @@ def start_session(*, helper: User, kiosk: Kiosk | None, citizen: InsuredPerson, 
         raise AssistError(_("请至少选一件要办的事。"), field="tasks")
     with transaction.atomic():
         session = AssistSession.objects.create(kiosk=kiosk, helper=helper, citizen=citizen, tasks=chosen)
-        record_event(action="assist.started", via=Via.HELPER, actor=helper, subject=citizen, ip=ip,
+        record_event(action=Kind.ASSIST_STARTED, via=Via.HELPER, actor=helper, subject=citizen, ip=ip,
                      detail={"assist_session_id": session.pk, "tasks": chosen})
     return session
 
@@ -103,11 +109,14 @@ def send_consent_code(session: AssistSession, *, ip: str | None = None) -> None:
 
 def consent_by_code(session: AssistSession, *, code: str, ip: str | None = None) -> AssistSession:
     _require(session, SessionStatus.AWAITING_CONSENT)
-    try:
-        check_one_time_code(phone_e164=session.citizen.phone, purpose=_purpose(session), code=code)
-    except OtpError as exc:
-        raise AssistError(exc.message, field="code") from None
-    return _consent(session, ConsentVia.CODE, ip=ip)
+    with transaction.atomic():  # her code is used up only together with the consent it gives
+        try:
+            check_one_time_code(phone_e164=session.citizen.phone, purpose=_purpose(session), code=code)
+        except OtpError as exc:
+            refused = exc  # caught inside, so the wrong try she made is still counted when this commits
+        else:
+            return _consent(session, ConsentVia.CODE, ip=ip)
+    raise AssistError(refused.message, field="code")
 
 
 def family_who_may_approve(session: AssistSession) -> list[ProxyGrant]:
@@ -123,22 +132,14 @@ def ask_family_to_approve(session: AssistSession, *, grant: ProxyGrant, ip: str 
     with transaction.atomic():
         session.consent_proxy = grant.proxy
         session.save(update_fields=["consent_proxy"])
-        record_event(action="assist.family_asked", via=Via.HELPER, actor=session.helper, subject=session.citizen,
+        record_event(action=Kind.ASSIST_FAMILY_ASKED, via=Via.HELPER, actor=session.helper, subject=session.citizen,
                      ip=ip, detail={"assist_session_id": session.pk})
         send_notice(grant.proxy.phone, _("【医保通】社区帮办员%(helper)s正在为您的家人%(name)s办理：%(tasks)s。请登录医保通，"
                                          "在“亲情账户”里同意或拒绝。") % {
             "helper": session.helper.masked_name, "name": session.citizen.masked_name,
             "tasks": "、".join(session.task_labels())})
-        proxy_id = grant.proxy_id
-        transaction.on_commit(lambda: _push_question(proxy_id, session.pk))
+        push_family_question(grant.proxy_id, session.pk)  # sent on commit
     return session
-
-
-def _push_question(proxy_user_id: int, session_id: int) -> None:
-    from family.push import push_notice
-
-    session = AssistSession.objects.select_related("helper", "citizen").get(pk=session_id)
-    push_notice([proxy_user_id], "assist/_family_question.html", {"session": session})
 
 
 def answer_as_family(session: AssistSession, *, proxy: User, approve: bool, ip: str | None = None) -> AssistSession:
@@ -181,7 +182,6 @@ def _tell_her_and_family(session: AssistSession, what: str) -> None:
     """A witnessed session rests on the helper's word alone, so each thing done in it is told at once (SMS,
     sent on commit) to her registered phone and to everyone who acts for her: a stranger's visit in her name
     cannot go unnoticed, and staff review can undo it (docs/decisions.md)."""
-    from family.selectors import proxies_of
 
     citizen = session.citizen
     values = {"helper": session.helper.masked_name, "what": what, "name": citizen.masked_name,
@@ -207,10 +207,10 @@ def _consent(session: AssistSession, via: str, *, ip: str | None, by: User | Non
         if via == ConsentVia.WITNESSED:
             _tell_her_and_family(locked, _("开始办理：%(tasks)s") % {"tasks": "、".join(locked.task_labels())})
         if via == ConsentVia.CODE:  # her own act: the code came from her phone
-            record_event(action="assist.consented", via=Via.SELF, actor_label=session.citizen.masked_name,
+            record_event(action=Kind.ASSIST_CONSENTED, via=Via.SELF, actor_label=session.citizen.masked_name,
                          subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
         else:
-            record_event(action="assist.consented", via=Via.PROXY if by else Via.HELPER, actor=by or session.helper,
+            record_event(action=Kind.ASSIST_CONSENTED, via=Via.PROXY if by else Via.HELPER, actor=by or session.helper,
                          subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
     return locked
 
@@ -228,7 +228,7 @@ def _refuse(session: AssistSession, *, by: User, via: str, ip: str | None) -> As
         locked.ended_at = timezone.now()
         locked.end_reason = EndReason.REFUSED
         locked.save()
-        record_event(action="assist.refused", via=via, actor=by, subject=session.citizen, ip=ip,
+        record_event(action=Kind.ASSIST_REFUSED, via=via, actor=by, subject=session.citizen, ip=ip,
                      detail={"assist_session_id": session.pk})
     return locked
 
@@ -253,9 +253,6 @@ def mark_done(session: AssistSession, task: str) -> None:
 
 
 def activate_for_citizen(session: AssistSession, *, ip: str | None = None) -> None:
-    from vouchers.actions import VoucherError, activate_voucher
-    from vouchers.models import VoucherStatus
-    from vouchers.selectors import voucher_status_of
 
     require_task(session, Task.ACTIVATE)
     before = voucher_status_of(session.citizen)
@@ -276,21 +273,22 @@ def activate_for_citizen(session: AssistSession, *, ip: str | None = None) -> No
 
 def bind_family_for_citizen(session: AssistSession, *, phone_e164: str, relationship: str, scopes: list[str],
                             ip: str | None = None) -> ProxyGrant:
-    """Approval in a helper session counts as her consent to add a family member (DESIGN §7)."""
-    from family.actions import FamilyError, grant_in_helper_session
+    """Approval in a helper session counts as her consent to add a family member (docs/design.md §7)."""
 
     require_task(session, Task.BIND_FAMILY)
     try:
-        grant = grant_in_helper_session(principal=session.citizen, helper=session.helper, phone_e164=phone_e164,
-                                        relationship=relationship, scopes=scopes, session_consent=session.consent_via,
-                                        ip=ip, detail={"assist_session_id": session.pk})
+        with transaction.atomic():  # the grant and "done" in the session together, or neither
+            grant = grant_in_helper_session(principal=session.citizen, helper=session.helper,
+                                            phone_e164=phone_e164, relationship=relationship, scopes=scopes,
+                                            session_consent=session.consent_via, ip=ip,
+                                            detail={"assist_session_id": session.pk})
+            mark_done(session, Task.BIND_FAMILY)
     except FamilyError as exc:
         raise AssistError(exc.message, field=exc.field) from None
-    mark_done(session, Task.BIND_FAMILY)
     return grant
 
 
-def note_task_use(session: AssistSession, task: str, action: str, *, ip: str | None = None) -> None:
+def note_task_use(session: AssistSession, task: str, action: Kind, *, ip: str | None = None) -> None:
     require_task(session, task)
     with transaction.atomic():
         record_event(action=action, via=Via.HELPER, actor=session.helper, subject=session.citizen, ip=ip,
@@ -309,26 +307,20 @@ def end_session(session: AssistSession, *, reason: str, ip: str | None = None) -
         locked.ended_at = timezone.now()
         locked.end_reason = reason
         locked.save()
-        record_event(action="assist.ended", via=Via.HELPER, actor=locked.helper, subject=locked.citizen, ip=ip,
+        record_event(action=Kind.ASSIST_ENDED, via=Via.HELPER, actor=locked.helper, subject=locked.citizen, ip=ip,
                      detail={"assist_session_id": locked.pk, "reason": reason, "done": locked.done})
-        helper_id, person_id = locked.helper_id, locked.citizen_id
-        transaction.on_commit(lambda: _push_ended(helper_id, person_id))
+        push_session_ended(locked.helper_id, locked.citizen_id)  # sent on commit
     return locked
-
-
-def _push_ended(helper_user_id: int, person_id: int) -> None:
-    from family.push import push_access_revoked
-
-    push_access_revoked(helper_user_id, person_id)
 
 
 def review_witnessed(session: AssistSession, *, staff: User) -> AssistSession:
     if staff.role != Role.STAFF:
         raise AssistError(_("只有医保局工作人员可以复核。"))
-    AssistSession.objects.filter(pk=session.pk).update(needs_review=False, reviewed_by=staff,
-                                                       reviewed_at=timezone.now())
-    record_event(action="assist.reviewed", via=Via.STAFF, actor=staff, subject=session.citizen,
-                 detail={"assist_session_id": session.pk})
+    with transaction.atomic():  # the review and its audit row together
+        AssistSession.objects.filter(pk=session.pk).update(needs_review=False, reviewed_by=staff,
+                                                           reviewed_at=timezone.now())
+        record_event(action=Kind.ASSIST_REVIEWED, via=Via.STAFF, actor=staff, subject=session.citizen,
+                     detail={"assist_session_id": session.pk})
     session.refresh_from_db()
     return session
 
@@ -338,10 +330,6 @@ def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None
     grants it created are revoked at once, and a voucher it activated is suspended (she brings it back herself
     with her own phone's code). What it made is read from the audit record, so sessions from before this
     rule are covered too. The session ends if still open; she is told by SMS. Safe to run twice."""
-    from family.actions import revoke_after_review
-    from vouchers.actions import suspend_voucher
-    from vouchers.models import VoucherStatus
-    from vouchers.selectors import voucher_status_of
 
     if staff.role != Role.STAFF:
         raise AssistError(_("只有医保局工作人员可以复核。"))
@@ -354,14 +342,14 @@ def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None
             return locked
         now, citizen = timezone.now(), locked.citizen
         made = AuditEvent.objects.filter(subject=citizen, detail__assist_session_id=locked.pk)
-        grant_ids = [e.detail.get("grant") for e in made.filter(action="family.granted")]
+        grant_ids = [e.detail.get("grant") for e in made.filter(action=Kind.FAMILY_GRANTED)]
         revoked = []
         for grant in ProxyGrant.objects.filter(principal=citizen, public_id__in=[g for g in grant_ids if g],
                                                status__in=OPEN_STATUSES):
             revoke_after_review(grant, staff=staff, ip=ip, detail={"assist_session_id": locked.pk})
             revoked.append(str(grant.public_id))
         suspended = False
-        if (made.filter(action__in=("voucher.activated", "voucher.reactivated")).exists()
+        if (made.filter(action__in=(Kind.VOUCHER_ACTIVATED, Kind.VOUCHER_REACTIVATED)).exists()
                 and voucher_status_of(citizen) == VoucherStatus.ACTIVE):
             suspend_voucher(citizen, actor=staff, via=Via.STAFF, ip=ip, reason="assist_undone")
             suspended = True
@@ -371,7 +359,7 @@ def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None
         locked.needs_review, locked.reviewed_by, locked.reviewed_at = False, staff, now
         locked.undone_by, locked.undone_at = staff, now
         locked.save()
-        record_event(action="assist.undone", via=Via.STAFF, actor=staff, subject=citizen, ip=ip,
+        record_event(action=Kind.ASSIST_UNDONE, via=Via.STAFF, actor=staff, subject=citizen, ip=ip,
                      detail={"assist_session_id": locked.pk, "grants_revoked": revoked,
                              "voucher_suspended": suspended})
         undone = []
@@ -384,8 +372,7 @@ def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None
                                          "有疑问请拨打%(h)s。") % {
                 "helper": locked.helper.masked_name, "what": "；".join(undone), "h": settings.SITE_HOTLINE})
         if was_open:
-            helper_id, person_id = locked.helper_id, locked.citizen_id
-            transaction.on_commit(lambda: _push_ended(helper_id, person_id))
+            push_session_ended(locked.helper_id, locked.citizen_id)  # sent on commit
     return locked
 
 

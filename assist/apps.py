@@ -1,13 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from live import register_watch_provider
+
 
 class AssistConfig(AppConfig):
     name = "assist"
     verbose_name = _("帮办")
 
     def ready(self) -> None:
-        from assist.selectors import watched_by_helper
-        from settlement.watchers import register_watch_provider
+        from assist.push import SESSION_ENDED, register_assist_live  # models: needs the app registry
+        from assist.selectors import watched_by_helper  # models: needs the app registry
 
-        register_watch_provider(watched_by_helper)
+        register_assist_live()
+        register_watch_provider(watched_by_helper, ended=SESSION_ENDED)

@@ -1,11 +1,12 @@
 from django.http import HttpRequest
 
+from assist.selectors import pending_remote_approvals_for
+
 
 def assist(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     pending = []
     if user is not None and user.is_authenticated and not user.is_worker:
-        from assist.selectors import pending_remote_approvals_for
 
         pending = list(pending_remote_approvals_for(user)[:3])
     return {"kiosk": getattr(request, "kiosk", None), "assist_pending": pending}

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from assist.actions import kiosk_token_hash
+from assist.models import Kiosk
+
 KIOSK_COOKIE = "kiosk"
 
 
@@ -17,8 +20,6 @@ class KioskMiddleware:
         request.kiosk = None
         token = request.COOKIES.get(KIOSK_COOKIE)
         if token:
-            from assist.actions import kiosk_token_hash
-            from assist.models import Kiosk
 
             request.kiosk = Kiosk.objects.filter(token_hash=kiosk_token_hash(token), is_active=True).first()
         return self.get_response(request)

@@ -4,8 +4,10 @@ helper; an ended session shows nothing of the citizen; nothing is cached."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +22,13 @@ from assist.forms import BindFamilyForm, CodeForm, FindCitizenForm, KioskForm, W
 from assist.middleware import KIOSK_COOKIE
 from assist.models import AssistSession, ConsentVia, EndReason, SessionStatus, Task
 from assist.selectors import pending_remote_approvals_for, session_for_helper
-from audit.actions import client_ip
+from audit.kinds import Kind
+from core.client_address import client_ip
+from live import close_session_sockets
+from settlement.models import Settlement
+from vouchers.codes import issue_code_token
+from vouchers.qr import qr_png_data_uri
+from vouchers.selectors import voucher_of, voucher_status_of
 
 
 def helper_required(view):
@@ -215,7 +223,6 @@ def _task_view(task: str):
 @_task_view(Task.ACTIVATE)
 @require_http_methods(["GET", "POST"])
 def do_activate(request: HttpRequest, session: AssistSession) -> HttpResponse:
-    from vouchers.selectors import voucher_status_of
 
     error = ""
     if request.method == "POST":
@@ -249,19 +256,14 @@ def do_bind_family(request: HttpRequest, session: AssistSession) -> HttpResponse
 def do_show_code(request: HttpRequest, session: AssistSession) -> HttpResponse:
     context = _code_card_context(request, session)
     if request.GET.get("card") != "1":
-        actions.note_task_use(session, Task.SHOW_CODE, "voucher.code_shown", ip=client_ip(request))
+        actions.note_task_use(session, Task.SHOW_CODE, Kind.CODE_SHOWN, ip=client_ip(request))
         return render(request, "assist/code.html", {"session": session, **context})
     return render(request, "vouchers/_code_card.html", context)
 
 
 def _code_card_context(request: HttpRequest, session: AssistSession) -> dict:
-    import time
 
-    from django.conf import settings
 
-    from vouchers.codes import issue_code_token
-    from vouchers.qr import qr_png_data_uri
-    from vouchers.selectors import voucher_of
 
     voucher = voucher_of(session.citizen)
     if voucher is None or not voucher.is_active:
@@ -275,9 +277,8 @@ def _code_card_context(request: HttpRequest, session: AssistSession) -> dict:
 
 @_task_view(Task.CHECK_RECORDS)
 def do_records(request: HttpRequest, session: AssistSession) -> HttpResponse:
-    from settlement.models import Settlement
 
-    actions.note_task_use(session, Task.CHECK_RECORDS, "records.viewed", ip=client_ip(request))
+    actions.note_task_use(session, Task.CHECK_RECORDS, Kind.RECORDS_VIEWED, ip=client_ip(request))
     settlements = Settlement.objects.filter(person=session.citizen).select_related("institution")[:10]
     return render(request, "assist/records.html", {"session": session, "settlements": settlements,
                                                    "contributions": session.citizen.contributions.all()[:6]})
@@ -299,8 +300,6 @@ def end(request: HttpRequest, session_id) -> HttpResponse:
 
 def _close_this_browsers_sockets(request: HttpRequest) -> None:
     """The kiosk is wiped for the next person: its open sockets (her live settlements) close too."""
-    from settlement.push import close_session_sockets
-
     close_session_sockets(request.session.session_key)
 
 

@@ -4,17 +4,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from audit.descriptions import describe
 from audit.models import Via
 from audit.selectors import events_about
+from core.acting_for import own_account_only
 
 
 @login_required
+@own_account_only  # her record is hers to read
 def account_record(request: HttpRequest) -> HttpResponse:
     """我的账户记录: only ever the signed-in person's own events."""
-    if getattr(request, "acting_grant", None) is not None:  # her record is hers to read
-        return render(request, "vouchers/not_allowed.html", status=403)
     person = request.user.person
     if person is None:
         return redirect("vouchers:activate")
@@ -32,7 +33,6 @@ def account_record(request: HttpRequest) -> HttpResponse:
 
 
 def _who(event, user) -> str:
-    from django.utils.translation import gettext as _
 
     if event.via == Via.SELF and (event.actor_id == user.pk or (event.actor_id is None
                                                               and event.subject_id == user.person_id)):

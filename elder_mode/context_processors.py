@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from elder_mode.help_points import nearest_help_point
 from elder_mode.preferences import voice_preferences
 
 
@@ -15,7 +16,6 @@ def elder_mode(request: HttpRequest) -> dict:
 
 
 def _nearest(request: HttpRequest) -> str:
-    from elder_mode.help_points import nearest_help_point
 
     person = getattr(request, "subject_person", None)
     return nearest_help_point(getattr(person, "region_code", None))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from elder_mode.voice.prebuild import build_guides
+
 
 @shared_task(ignore_result=True)
 def build_voice_guides() -> dict[str, int]:
     """Pre-generate every fixed voice guide (all languages and rates) into the disk cache."""
-    from elder_mode.voice.prebuild import build_guides
 
     results = build_guides()
     return {

@@ -1,21 +1,20 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.safe_next import safe_next
-from elder_mode.preferences import remember_elder_mode
+from elder_mode.actions import set_elder_mode
+from elder_mode.glossary import TERMS
+from elder_mode.preferences import VOICE_LANGS, VOICE_RATES, remember_elder_mode, remember_voice, voice_preferences
 
 
 @require_POST
 def switch(request: HttpRequest) -> HttpResponse:
     """One tap: turn elder mode on or off, then go back to the same page."""
     enabled = request.POST.get("elder_mode") == "1"
-    user = request.user
-    if user.is_authenticated and user.elder_mode != enabled:
-        user.elder_mode = enabled
-        user.save(update_fields=["elder_mode"])
+    set_elder_mode(request.user, enabled)
     response = redirect(safe_next(request, request.POST.get("next")))
     remember_elder_mode(response, enabled)
     return response
@@ -24,9 +23,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def voice_settings(request: HttpRequest) -> HttpResponse:
     """听语音: on or off, Mandarin or Cantonese, slow or normal. Remembered in cookies (kiosks too)."""
-    from django.shortcuts import render
 
-    from elder_mode.preferences import VOICE_LANGS, VOICE_RATES, remember_voice, voice_preferences
 
     if request.method == "POST":
         lang = request.POST.get("voice_lang")
@@ -41,9 +38,7 @@ def voice_settings(request: HttpRequest) -> HttpResponse:
 
 
 def glossary(request: HttpRequest) -> HttpResponse:
-    from django.shortcuts import render
 
-    from elder_mode.glossary import TERMS
 
     return render(request, "elder_mode/glossary.html", {"terms": TERMS})
 
@@ -51,7 +46,6 @@ def glossary(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def keepalive(request: HttpRequest) -> HttpResponse:
     """One tap on "继续使用" keeps the session going (the session is saved on every request)."""
-    from django.http import JsonResponse
 
     return JsonResponse({"ok": True, "seconds": request.session.get_expiry_age() if request.user.is_authenticated
                          else None})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.actions import BindingError, OtpError, check_one_time_code, match_person, send_notice, send_one_time_code
 from accounts.models import Role, User
 from audit.actions import record_event
+from audit.kinds import Kind
 from audit.models import Via
 from family.models import ALL_SCOPES, MAX_PROXIES, OPEN_STATUSES, ConsentVia, GrantStatus, ProxyGrant
+from family.push import push_access_revoked, push_help_asked
 from insurance.models import InsuredPerson
 
 GRANT_LIFETIME = dt.timedelta(days=365)
@@ -90,11 +93,11 @@ def request_grant(
                                                   scopes=[], requested_scopes=scopes)
         except IntegrityError:
             raise FamilyError(_("已经申请过了，正在等对方同意。")) from None
-        record_event(action="family.requested", via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
+        record_event(action=Kind.FAMILY_REQUESTED, via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
                      detail={"grant": str(grant.public_id), "scopes": scopes})
         if household_child:
             _activate(grant, scopes, ConsentVia.HOUSEHOLD)
-            record_event(action="family.granted", via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
+            record_event(action=Kind.FAMILY_GRANTED, via=Via.PROXY, actor=proxy, subject=principal, ip=ip,
                          detail={"grant": str(grant.public_id), "consent": ConsentVia.HOUSEHOLD})
             return grant
         text = _("【医保通】%(who)s（%(rel)s）申请在医保通帮您：%(what)s。同意的话，把验证码%%(code)s告诉他；"
@@ -133,7 +136,7 @@ def consent_with_code(grant: ProxyGrant, *, proxy: User, code: str, ip: str | No
             raise FamilyError(_("这个申请已经处理过了。"))
         _check_limit_on_activation(grant)
         _activate(grant, grant.requested_scopes, ConsentVia.CODE)
-        record_event(action="family.granted", via=Via.PROXY, actor=proxy, subject=grant.principal, ip=ip,
+        record_event(action=Kind.FAMILY_GRANTED, via=Via.PROXY, actor=proxy, subject=grant.principal, ip=ip,
                      detail={"grant": str(grant.public_id), "consent": ConsentVia.CODE, "scopes": grant.scopes})
         _tell_principal_added(grant)
     return grant
@@ -164,7 +167,7 @@ def answer_request(grant: ProxyGrant, *, principal_user: User, approve: bool, sc
         if not approve:
             grant.status, grant.ended_at = GrantStatus.REFUSED, timezone.now()
             grant.save(update_fields=["status", "ended_at"])
-            record_event(action="family.refused", actor=principal_user, subject=grant.principal, ip=ip,
+            record_event(action=Kind.FAMILY_REFUSED, actor=principal_user, subject=grant.principal, ip=ip,
                          detail={"grant": str(grant.public_id)})
             return grant
         agreed = [s for s in _clean_scopes(scopes or []) if s in grant.requested_scopes]
@@ -172,7 +175,7 @@ def answer_request(grant: ProxyGrant, *, principal_user: User, approve: bool, sc
             raise FamilyError(_("请至少选一项他申请的事。"), field="scopes")
         _check_limit_on_activation(grant)
         _activate(grant, agreed, ConsentVia.ACCOUNT)
-        record_event(action="family.granted", actor=principal_user, subject=grant.principal, ip=ip,
+        record_event(action=Kind.FAMILY_GRANTED, actor=principal_user, subject=grant.principal, ip=ip,
                      detail={"grant": str(grant.public_id), "consent": ConsentVia.ACCOUNT, "scopes": agreed})
     return grant
 
@@ -194,7 +197,7 @@ def invite_proxy(*, principal_user: User, phone_e164: str, relationship: str, sc
         grant = ProxyGrant.objects.create(principal=principal, proxy=proxy, relationship=relationship,
                                           scopes=[], requested_scopes=scopes, requested_by_principal=True)
         _activate(grant, scopes, ConsentVia.PRINCIPAL_INVITE)
-        record_event(action="family.granted", actor=principal_user, subject=principal, ip=ip,
+        record_event(action=Kind.FAMILY_GRANTED, actor=principal_user, subject=principal, ip=ip,
                      detail={"grant": str(grant.public_id), "consent": ConsentVia.PRINCIPAL_INVITE, "scopes": scopes})
         send_notice(phone_e164, _("【医保通】%(who)s把您添加为亲情账户家人，您可以帮她：%(what)s。请用本手机号登录医保通。")
                     % {"who": principal.masked_name, "what": _describe(grant)})
@@ -211,17 +214,10 @@ def revoke_grant(grant: ProxyGrant, *, by: User, ip: str | None = None) -> Proxy
             return grant
         grant.status, grant.ended_at = GrantStatus.REVOKED, timezone.now()
         grant.save(update_fields=["status", "ended_at"])
-        record_event(action="family.revoked", via=Via.SELF if by.person_id == grant.principal_id else Via.PROXY,
+        record_event(action=Kind.FAMILY_REVOKED, via=Via.SELF if by.person_id == grant.principal_id else Via.PROXY,
                      actor=by, subject=grant.principal, ip=ip, detail={"grant": str(grant.public_id)})
-        proxy_id, person_id = grant.proxy_id, grant.principal_id
-        transaction.on_commit(lambda: _push_revoked(proxy_id, person_id))
+        push_access_revoked(grant.proxy_id, grant.principal_id)  # sent on commit
     return grant
-
-
-def _push_revoked(proxy_user_id: int, person_id: int) -> None:
-    from family.push import push_access_revoked
-
-    push_access_revoked(proxy_user_id, person_id)
 
 
 def renew_grant(grant: ProxyGrant, *, principal_user: User, ip: str | None = None) -> ProxyGrant:
@@ -233,31 +229,36 @@ def renew_grant(grant: ProxyGrant, *, principal_user: User, ip: str | None = Non
             raise FamilyError(_("这个授权已经结束了，请重新添加。"))
         grant.expires_at = timezone.now() + GRANT_LIFETIME
         grant.save(update_fields=["expires_at"])
-        record_event(action="family.renewed", actor=principal_user, subject=grant.principal, ip=ip,
+        record_event(action=Kind.FAMILY_RENEWED, actor=principal_user, subject=grant.principal, ip=ip,
                      detail={"grant": str(grant.public_id)})
     return grant
 
 
-def note_proxy_use(grant_id: int, action: str) -> None:
-    """A proxy used a grant: remember when, and tell her (at most one SMS an hour per grant)."""
-    from django.core.cache import cache
+# Proxy uses she is told about by SMS; every use is remembered (last_used_at).
+TOLD_USES = (Kind.CODE_SHOWN, Kind.VOUCHER_ACTIVATED, Kind.VOUCHER_REACTIVATED)
 
-    now = timezone.now()
-    grant = ProxyGrant.objects.select_related("principal", "proxy").filter(pk=grant_id).first()
-    if grant is None:
-        return
-    ProxyGrant.objects.filter(pk=grant_id).update(last_used_at=now)
-    if action not in ("voucher.code_shown", "voucher.activated", "voucher.reactivated"):
-        return
-    try:
-        first_this_hour = cache.add(f"proxy-use-notice:{grant_id}", 1, timeout=3600)
-    except Exception:  # the cache (Redis) is away: rather tell her twice than not at all
-        first_this_hour = True
-    if not first_this_hour:
-        return
-    what = _("打开了您的医保码") if action == "voucher.code_shown" else _("替您开通了医保码")
-    send_notice(grant.principal.phone, _("【医保通】%(who)s刚刚%(what)s。不是您同意的，请在“谁在帮我”里解除。")
-                % {"who": grant.proxy.masked_name, "what": what})
+
+def note_proxy_use(grant_id: int, action: str) -> None:
+    """A proxy used a grant: remember when, and tell her (at most one SMS an hour per grant). Registered at
+    start-up as the proxy-use hook (core/acting_for.py): the action that recorded the use calls it once that
+    commits."""
+
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_related("principal", "proxy").filter(pk=grant_id).first()
+        if grant is None:
+            return
+        ProxyGrant.objects.filter(pk=grant_id).update(last_used_at=timezone.now())
+        if action not in TOLD_USES:
+            return
+        try:
+            first_this_hour = cache.add(f"proxy-use-notice:{grant_id}", 1, timeout=3600)
+        except Exception:  # the cache (Redis) is away: rather tell her twice than not at all
+            first_this_hour = True
+        if not first_this_hour:
+            return
+        what = _("打开了您的医保码") if action == Kind.CODE_SHOWN else _("替您开通了医保码")
+        send_notice(grant.principal.phone, _("【医保通】%(who)s刚刚%(what)s。不是您同意的，请在“谁在帮我”里解除。")
+                    % {"who": grant.proxy.masked_name, "what": what})
 
 
 def ask_family_for_help(*, principal_user: User, ip: str | None = None) -> int:
@@ -267,26 +268,19 @@ def ask_family_for_help(*, principal_user: User, ip: str | None = None) -> int:
         return 0
     grants = list(ProxyGrant.objects.active().filter(principal=person).select_related("proxy"))
     with transaction.atomic():
-        record_event(action="family.help_requested", actor=principal_user, subject=person, ip=ip,
+        record_event(action=Kind.FAMILY_HELP_REQUESTED, actor=principal_user, subject=person, ip=ip,
                      detail={"proxies": len(grants)})
         for grant in grants:
             send_notice(grant.proxy.phone, _("【医保通】%(who)s在医保通上点了“请家人帮我”，请给她打个电话。") % {
                 "who": person.masked_name})
-        proxy_ids = [g.proxy_id for g in grants]
-        transaction.on_commit(lambda: _push_help(proxy_ids, person))
+        push_help_asked([g.proxy_id for g in grants], person.pk)  # sent on commit
     return len(grants)
-
-
-def _push_help(proxy_user_ids: list[int], person: InsuredPerson) -> None:
-    from family.push import push_notice
-
-    push_notice(proxy_user_ids, "family/_help_notice.html", {"person": person})
 
 
 def grant_in_helper_session(*, principal: InsuredPerson, helper: User, phone_e164: str, relationship: str,
                             scopes: list[str], session_consent: str, ip: str | None = None,
                             detail: dict | None = None) -> ProxyGrant:
-    """She approves a family member in a helper session (DESIGN §7): the grant starts at once, but only when
+    """She approves a family member in a helper session (docs/design.md §7): the grant starts at once, but only when
     the session itself was agreed with her code or by a family member who already acts for her."""
     if session_consent not in SESSION_CONSENTS_FOR_GRANTS:
         raise FamilyError(_("帮办员见证的同意不能用来绑定家人或更改手机号。要办这件事，请重新开始帮办，"
@@ -300,7 +294,7 @@ def grant_in_helper_session(*, principal: InsuredPerson, helper: User, phone_e16
         grant = ProxyGrant.objects.create(principal=principal, proxy=proxy, relationship=relationship,
                                           scopes=[], requested_scopes=scopes, requested_by_principal=True)
         _activate(grant, scopes, ConsentVia.HELPER)
-        record_event(action="family.granted", via=Via.HELPER, actor=helper, subject=principal, ip=ip,
+        record_event(action=Kind.FAMILY_GRANTED, via=Via.HELPER, actor=helper, subject=principal, ip=ip,
                      detail={"grant": str(grant.public_id), "consent": ConsentVia.HELPER,
                              "session_consent": session_consent, **(detail or {})})
         send_notice(phone_e164, _("【医保通】%(who)s在社区帮办点把您添加为亲情账户家人，您可以帮她：%(what)s。")
@@ -321,11 +315,10 @@ def revoke_after_review(grant: ProxyGrant, *, staff: User, ip: str | None = None
             return grant
         grant.status, grant.ended_at = GrantStatus.REVOKED, timezone.now()
         grant.save(update_fields=["status", "ended_at"])
-        record_event(action="family.revoked", via=Via.STAFF, actor=staff, subject=grant.principal, ip=ip,
+        record_event(action=Kind.FAMILY_REVOKED, via=Via.STAFF, actor=staff, subject=grant.principal, ip=ip,
                      detail={"grant": str(grant.public_id), "reason": "assist_review", **(detail or {})})
         send_notice(grant.proxy.phone, _("【医保通】医保局工作人员复核后，解除了您和%(name)s的亲情账户。"
                                          "如需再帮她，请由她本人同意后重新添加。有疑问请拨打%(h)s。") % {
             "name": grant.principal.masked_name, "h": settings.SITE_HOTLINE})
-        proxy_id, person_id = grant.proxy_id, grant.principal_id
-        transaction.on_commit(lambda: _push_revoked(proxy_id, person_id))
+        push_access_revoked(grant.proxy_id, grant.principal_id)  # sent on commit
     return grant

@@ -1,15 +1,22 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.acting_for import register_proxy_use_hook
+from live import register_watch_provider
+
 
 class FamilyConfig(AppConfig):
     name = "family"
     verbose_name = _("亲情账户")
 
     def ready(self) -> None:
-        from family import receivers  # noqa: F401  (connects the audit receiver)
-        from family.selectors import settlement_notice_audience, watchable_person_ids
-        from settlement.watchers import register_notice_audience, register_watch_provider
+        from family.actions import note_proxy_use  # models: needs the app registry
+        from family.push import ACCESS_REVOKED, register_family_live  # models: needs the app registry
+        from family.selectors import settlement_notice_audience, watchable_person_ids  # models: app registry
+        from settlement.watchers import register_notice_audience  # models: needs the app registry
 
-        register_watch_provider(watchable_person_ids)
+        register_family_live()
+        register_watch_provider(watchable_person_ids, ended=ACCESS_REVOKED)
         register_notice_audience(settlement_notice_audience)
+        # Every proxy use is noted and told to her by the action that records it (core/acting_for.py).
+        register_proxy_use_hook(note_proxy_use)

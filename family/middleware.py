@@ -1,7 +1,7 @@
 """The "acting for" context: which person this request is about, and what it may do for her.
 
-Other apps read `request.subject_person`, `request.subject_via`, `request.acting_grant` and call
-`request.may(scope)`; they never import family.
+Other apps read `request.subject_person`, `request.subject_via`, `request.acting_grant`, and check scopes
+with `core.acting_for.requires_scope` (which calls `request.may(scope)`); they never import family.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from family.selectors import grant_for_proxy
 
 SESSION_KEY = "acting_for"
 
@@ -26,7 +28,6 @@ class ActingForMiddleware:
             request.subject_person = user.person
             grant_id = request.session.get(SESSION_KEY)
             if grant_id:
-                from family.selectors import grant_for_proxy
 
                 grant = grant_for_proxy(user, grant_id)
                 if grant is not None and grant.is_active:

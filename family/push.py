@@ -1,41 +1,44 @@
-"""Taking a principal's live data away from a proxy's open sockets, at once."""
+"""Family's live events (published through `live`, rendered from family's templates):
+
+- `family.access_revoked` → `#access-notice`: a grant ended; the proxy's open sockets stop watching her at
+  once, and his page says so (and drops her code and the acting-for banner).
+- `family.help_asked` → `#family-notice`: 请家人帮我, on every open page of the family who act for her.
+
+Registered at start-up by FamilyConfig.ready."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
 
-from settlement.push import user_group
+from insurance.models import InsuredPerson
+from live import Event, publish, publish_all, register_fragment, to_user
 
-log = logging.getLogger(__name__)
+ACCESS_REVOKED = "family.access_revoked"
+HELP_ASKED = "family.help_asked"
 
 
 def push_access_revoked(proxy_user_id: int, person_id: int) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_group(proxy_user_id), {"type": "access.revoked", "person_id": person_id})
-    except Exception:  # the per-message check in the consumer still stops the flow
-        log.warning("revoke push to user %s failed", proxy_user_id, exc_info=True)
+    """On commit: take her away from his open sockets at once and tell his page. If this is lost, the
+    consumer's per-message check of the grant still stops the flow."""
+    publish(ACCESS_REVOKED, to_user(proxy_user_id), person_id, stop_watching=person_id)
 
 
-def push_notice(user_ids: list[int], template: str, context: dict) -> None:
-    """A one-off fragment to every open page of these users (e.g. 请家人帮我)."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
+def push_help_asked(proxy_user_ids: list[int], person_id: int) -> None:
+    """On commit: 请家人帮我 on every open page of these users."""
+    publish_all(Event(HELP_ASKED, to_user(user_id), person_id) for user_id in proxy_user_ids)
 
-    layer = get_channel_layer()
-    if layer is None or not user_ids:
-        return
-    html = {}
-    for lang in ("zh-hans", "en"):
-        with translation.override(lang):
-            html[lang] = render_to_string(template, context)
-    for user_id in user_ids:
-        try:
-            async_to_sync(layer.group_send)(user_group(user_id), {"type": "notice.show", "html": html})
-        except Exception:
-            log.warning("notice push to user %s failed", user_id, exc_info=True)
+
+def render_access_revoked(person_id: Any, language: str) -> str:
+    return render_to_string("family/_access_revoked.html", {"person_id": person_id})
+
+
+def render_help_asked(person_id: Any, language: str) -> str | None:
+    person = InsuredPerson.objects.filter(pk=person_id).first()
+    return render_to_string("family/_help_notice.html", {"person": person}) if person is not None else None
+
+
+def register_family_live() -> None:
+    register_fragment(ACCESS_REVOKED, "access-notice", render_access_revoked)
+    register_fragment(HELP_ASKED, "family-notice", render_help_asked)

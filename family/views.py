@@ -3,6 +3,7 @@ anyone else gets a 404, exactly as for a grant that does not exist."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,13 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.actions import client_ip
+from audit.models import Via
+from core.acting_for import not_allowed
+from core.client_address import client_ip
 from core.safe_next import safe_next
 from family import actions
 from family.forms import AnswerForm, ConsentCodeForm, InviteForm, RequestGrantForm
 from family.middleware import SESSION_KEY
 from family.models import GrantStatus, Scope
 from family.selectors import grant_for_principal, grant_for_proxy, grants_given_by, grants_held_by
+from vouchers.actions import VoucherError, activate_voucher
+from vouchers.selectors import voucher_status_of
 
 
 def _citizen_required(view):
@@ -185,14 +190,12 @@ def stop_acting(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
     """With the act scope, the son opens his mother's e-voucher for her."""
-    from vouchers.actions import VoucherError, activate_voucher
-    from vouchers.selectors import voucher_status_of
 
     grant = grant_for_proxy(request.user, grant_id)
     if grant is None:
         raise Http404
-    if not grant.allows(Scope.ACT):
-        return render(request, "vouchers/not_allowed.html", status=403)
+    if not grant.allows(Scope.ACT):  # the grant in the address, not the acting-for context: checked here
+        return not_allowed(request)
     person = grant.principal
     error = ""
     if request.method == "POST":
@@ -200,8 +203,7 @@ def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
             error = _("请先勾选“她同意开通”。")
         else:
             try:
-                activate_voucher(person, actor=request.user, via="proxy", ip=client_ip(request),
-                                 detail={"grant_id": grant.pk})
+                activate_voucher(person, actor=request.user, via=Via.PROXY, ip=client_ip(request), grant_id=grant.pk)
             except VoucherError as exc:
                 error = exc.message
             else:
@@ -214,7 +216,6 @@ def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
 @require_POST
 def ask_help(request: HttpRequest) -> HttpResponse:
     """请家人帮我, from the help block on every page."""
-    from django.contrib import messages
     count = actions.ask_family_for_help(principal_user=request.user, ip=client_ip(request))
     if count:
         messages.success(request, _("已经告诉您的家人了（%(n)d位），他们会联系您。") % {"n": count})

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from insurance.identity import id_check_char
 from insurance.models import (
@@ -20,14 +20,18 @@ from insurance.models import (
     OfflineTerminal,
     Scheme,
 )
+from insurance.policy import PolicyRule
 
 DEMO_PASSWORD = "yibaotong-demo-2026"
 DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key: demo only
 DEMO_API_KEY_ID = "demo-zy1"
 DEMO_API_SECRET = "demo-secret-zy1-7f3c9a52d1e84b6f"
-# The demo pharmacy's offline counter (docs/architecture.md, "Offline counters"): its own credential.
-DEMO_OFFLINE_TERMINAL = ("P33010004", "收银台1号", "老百姓大药房（文三路店）一楼收银台", "offline-demo-lbx4-1",
-                         "demo-offline-secret-lbx4-2c6e91d0")
+# The offline counter of the demo operator's hospital (docs/architecture.md, "Offline counters"): its own
+# credential. Enrolment at /counter/offline/ only accepts a terminal of the operator's own institution, so it
+# belongs to the same institution as the demo operator (WORKERS, portal/demo.py).
+DEMO_OFFLINE_TERMINAL = ("H33010001", "门诊收费处1号", "门诊楼一楼收费处", "offline-demo-zy1-1",
+                         "demo-offline-secret-zy1-2c6e91d0")
+DEMO_OPERATOR_INSTITUTION = "H33010001"
 
 
 def make_id_number(region: str, birth: dt.date, serial: int, male: bool) -> str:
@@ -160,7 +164,7 @@ def seed_institutions() -> list[Institution]:
 
 @transaction.atomic
 def seed_offline_terminals(created_by=None) -> list[OfflineTerminal]:
-    """The demo pharmacy's offline terminal, active again with its demo secret (its browser, if one was
+    """The demo operator's offline terminal, active again with its demo secret (its browser, if one was
     enrolled, stays enrolled)."""
     code, name, location, key_id, secret = DEMO_OFFLINE_TERMINAL
     terminal = OfflineTerminal.objects.filter(key_id=key_id).first() or OfflineTerminal(key_id=key_id)
@@ -203,20 +207,43 @@ def demo_rule_values(scheme: str, level: str, visit: str, locality: str) -> dict
             "b_self_share": Decimal("0.10")}
 
 
-@transaction.atomic
-def seed_policy_rules() -> int:
-    from insurance.policy import PolicyRule
+RuleKey = tuple[str, str, str, str, str]  # scheme, region_code, level, visit_type, locality
+RULE_KEY_FIELDS = ("scheme", "region_code", "level", "visit_type", "locality")
+RULE_VALUE_FIELDS = ("ratio", "deductible", "annual_cap", "b_self_share")
 
-    count = 0
+
+def demo_policy_table() -> dict[RuleKey, dict[str, Decimal]]:
+    """Every demo reimbursement rule, by its case: 252 rows."""
+    table: dict[RuleKey, dict[str, Decimal]] = {}
     for region in POLICY_REGIONS:
-        for scheme in (Scheme.EMPLOYEE, Scheme.RESIDENT):
+        for scheme in (Scheme.EMPLOYEE.value, Scheme.RESIDENT.value):  # plain strings: the keys meet the rows'
             for level in ("tertiary", "secondary", "primary", "pharmacy"):
                 visits = ("pharmacy",) if level == "pharmacy" else ("outpatient", "inpatient")
                 for visit in visits:
                     for locality in ("in_region", "out_filed", "out_unfiled"):
-                        PolicyRule.objects.update_or_create(
-                            scheme=scheme, region_code=region, level=level, visit_type=visit, locality=locality,
-                            defaults=demo_rule_values(scheme, level, visit, locality),
-                        )
-                        count += 1
-    return count
+                        table[(scheme, region, level, visit, locality)] = demo_rule_values(
+                            scheme, level, visit, locality)
+    return table
+
+
+def seed_policy_rules(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Create the demo rules that are missing and put back the numbers of those a person changed; returns
+    how many rules the demo has. A few set-wise queries, not one per rule: the test suite runs this after
+    every flush (conftest.py)."""
+    table = demo_policy_table()
+    with transaction.atomic(using=using):
+        rules = PolicyRule.objects.using(using)
+        existing = {tuple(getattr(rule, f) for f in RULE_KEY_FIELDS): rule for rule in rules.filter(
+            region_code__in=POLICY_REGIONS)}
+        missing, changed = [], []
+        for key, values in table.items():
+            rule = existing.get(key)
+            if rule is None:
+                missing.append(PolicyRule(**dict(zip(RULE_KEY_FIELDS, key, strict=True)), **values))
+            elif any(getattr(rule, field) != value for field, value in values.items()):
+                for field, value in values.items():
+                    setattr(rule, field, value)
+                changed.append(rule)
+        rules.bulk_create(missing)
+        rules.bulk_update(changed, RULE_VALUE_FIELDS)
+    return len(table)

@@ -1,4 +1,4 @@
-"""The reimbursement engine (DESIGN §5): a pure function from a bill and a person's year so far to a split.
+"""The reimbursement engine (docs/design.md §5): a pure function from a bill and a person's year so far to a split.
 
 fund_pay + account_pay + self_pay == total, always, to the fen. Nothing here writes; `apply_split`
 in insurance/actions.py books the result once.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
 
 from insurance.models import Institution, InsuredPerson, Scheme
 from insurance.policy import Accumulator, Filing, FilingStatus, ItemCategory, Locality, PolicyRule
@@ -106,7 +108,6 @@ def locality_for(person: InsuredPerson, institution: Institution, on: dt.date) -
 
 
 def models_q_valid_until(on: dt.date):
-    from django.db.models import Q
 
     return Q(valid_until__isnull=True) | Q(valid_until__gte=on)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import phonenumbers
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -61,7 +62,7 @@ def parse_id_number(raw: str) -> IdNumber:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
         raise InvalidIdentifier(_("身份证号里的出生日期不对，请再核对一遍。")) from exc
-    if birth.year < 1890 or birth > dt.date.today():
+    if birth.year < 1890 or birth > timezone.localdate():
         raise InvalidIdentifier(_("身份证号里的出生日期不对，请再核对一遍。"))
     if id_check_char(value[:17]) != value[17]:
         raise InvalidIdentifier(_("身份证号有一位不对（最后一位校验不通过），请对照身份证再核对一遍。"))

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
@@ -100,7 +101,7 @@ class InsuredPerson(models.Model):
 
     @property
     def age(self) -> int:
-        return self.age_on(dt.date.today())
+        return self.age_on(timezone.localdate())
 
 
 class InstitutionLevel(models.TextChoices):

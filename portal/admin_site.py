@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps as global_apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
@@ -25,13 +26,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from core.client_address import client_ip
 from core.safe_next import safe_next
 
 STAFF_GROUP = "医保局工作人员"
 
 # model label -> the actions staff may take on it in the admin. Everything else is superuser-only.
 STAFF_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "insurance.policyrule": ("view", "add", "change", "delete"),  # the reimbursement tables (DESIGN §5)
+    "insurance.policyrule": ("view", "add", "change", "delete"),  # the reimbursement tables (docs/design.md §5)
     "insurance.institution": ("view", "add", "change"),  # hospitals and pharmacies; deactivate, never delete
     "insurance.filing": ("view", "change"),  # 异地就医备案 review
     "insurance.insuredperson": ("view",),  # look-up only: the bureau's records are not edited here
@@ -70,8 +72,8 @@ class AuditedAdminMixin:
     """Mixed under every ModelAdmin of the staff site: Django's LogEntry plus one audit event per object."""
 
     def _record(self, request: HttpRequest, obj: Any, action: str, changes: Any = None) -> None:
-        from audit.actions import client_ip, record_event
-        from audit.models import Via
+        from audit.actions import record_event  # audit's models: this module loads before the app registry
+        from audit.models import Via  # (see above)
 
         detail: dict[str, Any] = {"model": obj._meta.label_lower, "object_id": str(obj.pk)}
         if isinstance(changes, list):
@@ -123,7 +125,7 @@ class StaffAdminSite(admin.AdminSite):
         if user is not None and user.is_authenticated and getattr(user, "is_verified", lambda: False)():
             # A helper or operator who passed TOTP: signing in again would not make them staff.
             raise PermissionDenied
-        from django.contrib.auth.views import redirect_to_login
+        from django.contrib.auth.views import redirect_to_login  # auth's forms load models: not at start-up
 
         return redirect_to_login(target, reverse("accounts:worker_login"))
 
@@ -137,8 +139,7 @@ class StaffAdminSite(admin.AdminSite):
 
 def sync_staff_group(using: str = "default", apps: Any = None, **_: Any) -> Any:
     """Create the staff group and give it exactly STAFF_PERMISSIONS. Safe to run any number of times."""
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.management import create_permissions  # auth's models: loads before the registry
 
     apps = apps or global_apps
     try:
@@ -173,11 +174,10 @@ class PortalAdminConfig(AdminConfig):
 
     def ready(self) -> None:
         super().ready()  # autodiscover: every app's admin.py registers on the staff site
-        from django.apps import apps
 
         for label in NOT_IN_ADMIN:
             try:
-                model = apps.get_model(label)
+                model = global_apps.get_model(label)
             except (LookupError, ValueError):
                 continue
             if self.module.site.is_registered(model):

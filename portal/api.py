@@ -41,7 +41,7 @@ DESCRIPTION = "\n\n".join([
 
 class StrictJsonParser(Parser):
     """JSON whose every string (keys too) can be stored: no NUL, which PostgreSQL text refuses, and no
-    lone surrogate, which UTF-8 cannot encode (issue 9, item 6). The field is named in the answer."""
+    lone surrogate, which UTF-8 cannot encode (docs/threat-model.md). The field is named in the answer."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body)
@@ -103,7 +103,7 @@ def _api_error(request: HttpRequest, exc: ApiError):
 
 @api.exception_handler(RedisError)
 def _redis_error(request: HttpRequest, exc: RedisError):
-    """Redis (the cache) is away: a plain 503 the counter can retry, never a 500 (issue 9, item 6)."""
+    """Redis (the cache) is away: a plain 503 the counter can retry, never a 500 (docs/threat-model.md)."""
     log.warning("institution API: Redis cannot be reached", exc_info=True)
     return _api_error(request, ApiError(503, "service_unavailable", "系统暂时忙不过来，请稍等片刻再试。",
                                         retry_after=30))

@@ -28,7 +28,9 @@ def seed_users(people: dict, institutions: list) -> int:
         # Staff reach the admin (after password + TOTP) with the staff group's rights only, never as superuser.
         user.is_staff = role == Role.STAFF
         user.is_superuser = False
-        user.institution = institutions[0] if role == Role.OPERATOR else None
+        # The operator's institution is the one whose offline terminal the README lists.
+        user.institution = (next(i for i in institutions if i.code == demo.DEMO_OPERATOR_INSTITUTION)
+                            if role == Role.OPERATOR else None)
         user.set_password(demo.DEMO_PASSWORD)
         user.save()
         if role == Role.STAFF:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-# Methods whose body the API reads; each must be JSON (issue 9, item 11).
+# Methods whose body the API reads; each must be JSON (docs/threat-model.md).
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 _READ_CHUNK = 64 * 1024
 
@@ -38,12 +38,12 @@ class ApiBodyLimitMiddleware:
     """Answer an oversized API body with a clear JSON 413 before any view reads it, and a body that is
     not JSON with 415.
 
-    The limit holds whether the client sends Content-Length or a chunked body without one (issue 9,
-    item 6): see `_chunked_body_over`. Django's ASGI handler spools the whole body before any
+    The limit holds whether the client sends Content-Length or a chunked body without one
+    (docs/threat-model.md): see `_chunked_body_over`. Django's ASGI handler spools the whole body before any
     middleware runs, so in production the TLS proxy's own body limit is what keeps a huge upload
     from reaching the ASGI server at all (docs/architecture.md, "Institution API contract").
 
-    Also makes every other API error JSON ({error, message}, DESIGN §4), whoever produced it.
+    Also makes every other API error JSON ({error, message}, docs/design.md §4), whoever produced it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

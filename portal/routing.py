@@ -1,5 +1,5 @@
-"""Websocket routes, collected from the apps."""
+"""Websocket routes: every socket belongs to `live`."""
 
-from settlement.routing import websocket_urlpatterns as settlement_routes
+from live.routing import websocket_urlpatterns as live_routes
 
-websocket_urlpatterns = [*settlement_routes]
+websocket_urlpatterns = [*live_routes]

@@ -16,7 +16,7 @@ urlpatterns = [
     path("records/", include("settlement.urls")),
     path("family/", include("family.urls")),
     path("assist/", include("assist.urls")),
-    path("counter/", include("settlement.counter_urls")),
+    path("counter/", include("counter.urls")),
     path("staff/offline/", include("settlement.staff_urls")),
     path("elder/", include("elder_mode.urls")),
     path("api/v1/", api.urls),

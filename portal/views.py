@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from accounts.models import OutboundMessage
 from vouchers.selectors import voucher_of
 
 
@@ -30,8 +32,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         healthy = False
     if settings.REDIS_URL:
         try:
-            import redis
-
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
             checks["redis"] = "ok"
         except Exception as exc:
@@ -45,7 +45,6 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     """Development only: the SMS and voice messages the portal would have sent."""
     if not settings.DEBUG:
         raise Http404
-    from accounts.models import OutboundMessage
 
     messages = list(OutboundMessage.objects.all()[:50])
     return render(request, "portal/dev_outbox.html", {"outbox": messages})

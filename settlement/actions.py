@@ -4,7 +4,6 @@ row, and the push sent on commit. Balances and accumulators change once, in `fin
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -18,11 +17,13 @@ from django.utils.translation import gettext_noop as _
 
 from accounts.actions import send_notice
 from audit.actions import record_event
+from audit.kinds import Kind
 from audit.models import Via
 from insurance.actions import book_split
 from insurance.engine import BillItem, NoPolicy, quote
 from insurance.models import Institution, OfflineTerminal
-from insurance.selectors import credential_by_key_id, terminal_token_hash
+from insurance.selectors import credential_by_key_id
+from settlement import tasks  # a module, not its names: tasks imports this module too
 from settlement.models import (
     FINAL_STATUSES,
     DisputeStatus,
@@ -33,6 +34,8 @@ from settlement.models import (
     SettlementItem,
     Status,
 )
+from settlement.notices import not_me_url
+from settlement.push import push_settlement
 from settlement.watchers import notice_audience
 from vouchers.actions import consume_code
 from vouchers.codes import CLOCK_SKEW_SECONDS, CodeTokenError
@@ -64,27 +67,30 @@ class ItemIn:
 
 def validate_bill(items: list[ItemIn]) -> list[BillItem]:
     if not items:
-        raise SettlementError(422, "empty_bill", "账单里没有项目，请至少添加一项。")
+        raise SettlementError(422, "empty_bill", gettext("账单里没有项目，请至少添加一项。"))
     if len(items) > MAX_ITEMS:
-        raise SettlementError(422, "too_many_items", f"一张账单最多{MAX_ITEMS}项。")
+        raise SettlementError(422, "too_many_items", gettext("一张账单最多%(n)s项。") % {"n": MAX_ITEMS})
     bill = []
     for n, item in enumerate(items, start=1):
         if item.category not in ("A", "B", "C"):
-            raise SettlementError(422, "unknown_category", f"第{n}项的类别只能是 A（甲类）、B（乙类）或 C（丙类）。")
+            raise SettlementError(422, "unknown_category",
+                                  gettext("第%(n)s项的类别只能是 A（甲类）、B（乙类）或 C（丙类）。") % {"n": n})
         if not item.quantity.is_finite() or item.quantity <= 0 or item.quantity > MAX_QUANTITY:
-            raise SettlementError(422, "bad_quantity", f"第{n}项的数量不对：要大于0，且不超过{MAX_QUANTITY}。")
+            raise SettlementError(422, "bad_quantity", gettext("第%(n)s项的数量不对：要大于0，且不超过%(max)s。")
+                                  % {"n": n, "max": MAX_QUANTITY})
         if item.quantity != item.quantity.quantize(Decimal("0.001")):
-            raise SettlementError(422, "bad_quantity", f"第{n}项的数量最多3位小数。")
+            raise SettlementError(422, "bad_quantity", gettext("第%(n)s项的数量最多3位小数。") % {"n": n})
         if not item.unit_price.is_finite() or item.unit_price <= 0 or item.unit_price > MAX_UNIT_PRICE:
-            raise SettlementError(422, "bad_price", f"第{n}项的单价不对：要大于0元，且不超过{MAX_UNIT_PRICE}元。")
+            raise SettlementError(422, "bad_price", gettext("第%(n)s项的单价不对：要大于0元，且不超过%(max)s元。")
+                                  % {"n": n, "max": MAX_UNIT_PRICE})
         if item.unit_price != item.unit_price.quantize(Decimal("0.01")):
-            raise SettlementError(422, "bad_price", f"第{n}项的单价最多精确到分（2位小数）。")
+            raise SettlementError(422, "bad_price", gettext("第%(n)s项的单价最多精确到分（2位小数）。") % {"n": n})
         if not item.code.strip() or not item.name.strip():
-            raise SettlementError(422, "bad_item", f"第{n}项缺少项目编码或名称。")
+            raise SettlementError(422, "bad_item", gettext("第%(n)s项缺少项目编码或名称。") % {"n": n})
         bill.append(BillItem(item.code.strip()[:40], item.name.strip()[:100], item.category, item.quantity,
                              item.unit_price))
     if sum(i.amount for i in bill) > MAX_TOTAL:
-        raise SettlementError(422, "bill_too_large", "账单总额太大，请到人工窗口办理。")
+        raise SettlementError(422, "bill_too_large", gettext("账单总额太大，请到人工窗口办理。"))
     return bill
 
 
@@ -93,7 +99,6 @@ def _event(settlement: Settlement, detail: dict | None = None) -> None:
 
 
 def _after_commit(settlement_id: int) -> None:
-    from settlement.push import push_settlement
 
     transaction.on_commit(lambda: push_settlement(settlement_id))
 
@@ -140,7 +145,7 @@ def submit_settlement(
             detail = {"settlement": str(settlement.public_id)}
             if offline:
                 detail.update(offline=True, terminal=str(terminal.public_id))
-            record_event(action="settlement.received", via=Via.INSTITUTION, actor_label=institution.name,
+            record_event(action=Kind.SETTLEMENT_RECEIVED, via=Via.INSTITUTION, actor_label=institution.name,
                          subject=voucher.person, detail=detail)
             if offline:
                 _flag_twins(settlement)
@@ -155,7 +160,7 @@ def submit_settlement(
             existing = Settlement.objects.filter(institution=institution, client_id=client_id).first()
             if existing is not None:
                 return existing
-        raise SettlementError(409, "code_used", "这个医保码已经用过一次了，请让对方刷新后再扫。") from None
+        raise SettlementError(409, "code_used", gettext("这个医保码已经用过一次了，请让对方刷新后再扫。")) from None
     return settlement
 
 
@@ -163,18 +168,19 @@ def _check_offline(institution: Institution, terminal: OfflineTerminal | None, c
                    total: Decimal, now: dt.datetime) -> None:
     if terminal is None or not terminal.is_active or terminal.institution_id != institution.pk:
         raise SettlementError(403, "offline_not_allowed",
-                              "只有登记为离线收费终端的收费台才能上传离线结算。需要开通请联系医保局。")
+                              gettext("只有登记为离线收费终端的收费台才能上传离线结算。需要开通请联系医保局。"))
     if timezone.is_naive(captured_at):
-        raise SettlementError(422, "bad_captured_at", "采集时间要带时区，例如 2026-03-01T09:30:00+08:00。")
+        raise SettlementError(422, "bad_captured_at", gettext("采集时间要带时区，例如 2026-03-01T09:30:00+08:00。"))
     if captured_at > now + dt.timedelta(seconds=CLOCK_SKEW_SECONDS):
-        raise SettlementError(422, "captured_in_future", "采集时间晚于现在，请检查收费电脑的时间。")
+        raise SettlementError(422, "captured_in_future", gettext("采集时间晚于现在，请检查收费电脑的时间。"))
     if now - captured_at > OFFLINE_UPLOAD_WINDOW:
-        raise SettlementError(422, "upload_too_late", "离线采集超过72小时，不能再上传。请让病人到人工窗口办理。")
+        raise SettlementError(422, "upload_too_late",
+                              gettext("离线采集超过72小时，不能再上传。请让病人到人工窗口办理。"))
     limit = settings.OFFLINE_FLOOR_LIMIT_YUAN
     if total > limit:
-        raise SettlementError(422, "over_floor_limit",
-                              f"离线结算每笔最多{limit:.2f}元，这笔{total:.2f}元，没有结算。"
-                              "请等网络恢复后重新扫码结算，或请病人到人工窗口办理。")
+        raise SettlementError(422, "over_floor_limit", gettext(
+            "离线结算每笔最多%(limit)s元，这笔%(total)s元，没有结算。请等网络恢复后重新扫码结算，或请病人到人工窗口办理。")
+            % {"limit": f"{limit:.2f}", "total": f"{total:.2f}"})
 
 
 # Stored as the Chinese msgid, translated where it is shown (like a settlement's reason).
@@ -195,7 +201,7 @@ def _flag_twins(settlement: Settlement) -> None:
     Settlement.objects.filter(pk__in=[t.pk for t in twins] + [settlement.pk]).update(
         flagged=True, flag_reason=TWIN_REASON)
     settlement.flagged, settlement.flag_reason = True, TWIN_REASON
-    record_event(action="settlement.offline_flagged", via=Via.SYSTEM, subject=settlement.person,
+    record_event(action=Kind.SETTLEMENT_OFFLINE_FLAGGED, via=Via.SYSTEM, subject=settlement.person,
                  detail={"settlement": str(settlement.public_id), "with": [str(t.public_id) for t in twins],
                          "minutes": settings.OFFLINE_TWIN_WINDOW_MINUTES})
 
@@ -204,7 +210,6 @@ def _tell_her_and_family(settlement: Settlement) -> None:
     """An SMS to her registered phone and to each proxy with view_settlements, each with its own
     "不是我本人" link. The messages are written in this transaction and delivered on commit, so an
     offline settlement and its notices exist together or not at all."""
-    from settlement.notices import not_me_url
 
     person = settlement.person
     # In the portal's language whatever the counter's page language: these go to her phone.
@@ -229,10 +234,9 @@ def _tell_her_and_family(settlement: Settlement) -> None:
 
 
 def _enqueue(settlement_id: int) -> None:
-    from settlement.tasks import run_settlement
 
     try:
-        run_settlement.delay(settlement_id)
+        tasks.run_settlement.delay(settlement_id)
     except Exception:  # the broker is down: the watchdog will pick it up, nothing is lost
         log.exception("could not enqueue settlement %s", settlement_id)
 
@@ -281,7 +285,7 @@ def finalize_settlement(settlement_id: int) -> Settlement:
         settlement.finished_at = timezone.now()
         settlement.save()
         _event(settlement, {"final": split.as_dict()})
-        record_event(action="settlement.settled", via=Via.INSTITUTION, actor_label=settlement.institution.name,
+        record_event(action=Kind.SETTLEMENT_SETTLED, via=Via.INSTITUTION, actor_label=settlement.institution.name,
                      subject=settlement.person, detail={"settlement": str(settlement.public_id),
                                                         "total": str(split.total), "self_pay": str(split.self_pay)})
         _after_commit(settlement.pk)
@@ -295,7 +299,8 @@ def _fail_locked(settlement: Settlement, reason: str, next_step: str, *, status:
     settlement.finished_at = timezone.now()
     settlement.save()
     _event(settlement, {"reason": reason})
-    record_event(action=f"settlement.{status}", via=Via.SYSTEM, subject=settlement.person,
+    kind = Kind.SETTLEMENT_MANUAL if status == Status.MANUAL else Kind.SETTLEMENT_FAILED
+    record_event(action=kind, via=Via.SYSTEM, subject=settlement.person,
                  detail={"settlement": str(settlement.public_id)})
     _after_commit(settlement.pk)
     return settlement
@@ -332,7 +337,7 @@ def register_offline_terminal(*, institution: Institution, name: str, location: 
         terminal = OfflineTerminal.objects.create(
             institution=institution, name=name.strip()[:60], location=location.strip()[:120],
             key_id=_new_terminal_key_id(), secret=secret, created_by=by)
-        record_event(action="settlement.offline_terminal_registered", via=Via.STAFF, actor=by,
+        record_event(action=Kind.OFFLINE_TERMINAL_REGISTERED, via=Via.STAFF, actor=by,
                      detail={"terminal": str(terminal.public_id), "institution": institution.code})
     return terminal, secret
 
@@ -345,33 +350,9 @@ def revoke_offline_terminal(terminal: OfflineTerminal, *, by) -> OfflineTerminal
             return terminal
         terminal.is_active, terminal.browser_token_hash, terminal.revoked_at = False, None, timezone.now()
         terminal.save(update_fields=["is_active", "browser_token_hash", "revoked_at"])
-        record_event(action="settlement.offline_terminal_revoked", via=Via.STAFF, actor=by,
+        record_event(action=Kind.OFFLINE_TERMINAL_REVOKED, via=Via.STAFF, actor=by,
                      detail={"terminal": str(terminal.public_id), "institution": terminal.institution.code})
     return terminal
-
-
-def enrol_terminal_browser(*, operator, key_id: str, secret: str) -> tuple[OfflineTerminal, str]:
-    """The counter's browser proves it holds a terminal credential of the operator's institution and
-    gets a cookie token in return (only its hash is kept). A new browser replaces the previous one."""
-    refused = SettlementError(403, "bad_terminal_credential",
-                              "终端密钥编号或密钥不对，或这台终端不属于您的机构、已停用。请核对医保局给的终端密钥。")
-    key_id, secret = key_id.strip()[:40], secret.strip()[:200]
-    credential = credential_by_key_id(key_id) if key_id.isascii() and key_id.isprintable() else None
-    expected = credential.secret if credential else "unknown-terminal"
-    matches = hmac.compare_digest(expected.encode(), secret.encode("utf-8", "surrogateescape"))
-    if (credential is None or credential.terminal is None or not matches
-            or credential.institution.pk != operator.institution_id):
-        raise refused
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        terminal = OfflineTerminal.objects.select_for_update().get(pk=credential.terminal.pk)
-        if not terminal.is_active:
-            raise refused
-        terminal.browser_token_hash = terminal_token_hash(token)
-        terminal.save(update_fields=["browser_token_hash"])
-        record_event(action="settlement.offline_browser_enrolled", via=Via.INSTITUTION, actor=operator,
-                     detail={"terminal": str(terminal.public_id)})
-    return terminal, token
 
 
 # --- "不是我本人" ------------------------------------------------------------------------------------------
@@ -391,7 +372,7 @@ def report_not_me(settlement: Settlement, *, reporter: str, user=None, ip: str |
                 dispute = SettlementDispute.objects.create(settlement=settlement, reporter=reporter, reported_by=user)
         except IntegrityError:
             return SettlementDispute.objects.get(settlement=settlement), False
-        record_event(action="settlement.disputed", via=Via.SELF if reporter == Reporter.PRINCIPAL else Via.PROXY,
+        record_event(action=Kind.SETTLEMENT_DISPUTED, via=Via.SELF if reporter == Reporter.PRINCIPAL else Via.PROXY,
                      actor=user, actor_label="" if user else "短信链接", subject=settlement.person, ip=ip,
                      detail={"settlement": str(settlement.public_id), "dispute": str(dispute.public_id)})
     return dispute, True
@@ -405,7 +386,7 @@ def close_dispute(dispute: SettlementDispute, *, staff, note: str) -> Settlement
         dispute.status, dispute.closed_at, dispute.closed_by = DisputeStatus.CLOSED, timezone.now(), staff
         dispute.staff_note = note.strip()[:2000]
         dispute.save(update_fields=["status", "closed_at", "closed_by", "staff_note"])
-        record_event(action="settlement.dispute_closed", via=Via.STAFF, actor=staff,
+        record_event(action=Kind.SETTLEMENT_DISPUTE_CLOSED, via=Via.STAFF, actor=staff,
                      subject=dispute.settlement.person,
                      detail={"settlement": str(dispute.settlement.public_id), "dispute": str(dispute.public_id)})
     return dispute

@@ -34,6 +34,11 @@ class OfflineTerminalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # settlements point at it: revoke instead
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "institution":  # Django's own "- Select an option -" has no Chinese translation
+            kwargs["empty_label"] = _("请选择医院或药店")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(boolean=True, description=_("已登记电脑"))
     def browser_enrolled(self, obj: OfflineTerminal) -> bool:
         return bool(obj.browser_token_hash)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Literal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.security import APIKeyHeader
 
-from audit.actions import client_ip, record_event
-from audit.models import Via
+from core.client_address import client_ip
 from settlement.errors import ApiError
 from settlement.signing import Repeats, authenticate_institution
-from vouchers.actions import check_code
+from vouchers.actions import verify_code_for
 from vouchers.codes import CodeTokenError, published_keys
 
 
@@ -95,13 +96,11 @@ def keys(request: HttpRequest):
 def verify(request: HttpRequest, payload: VerifyIn):
     institution = request.auth
     try:
-        claims, voucher = check_code(payload.code)
+        claims, voucher = verify_code_for(payload.code, institution=institution, ip=client_ip(request))
     except CodeTokenError as exc:
         status = 409 if exc.code in ("code_used",) else 422
         raise ApiError(status, exc.code, exc.message) from None
     person = voucher.person
-    record_event(action="voucher.code_verified", via=Via.INSTITUTION, actor_label=institution.name,
-                 subject=person, ip=client_ip(request))
     return {
         "valid": True,
         "masked_name": person.masked_name,
@@ -118,60 +117,31 @@ def verify(request: HttpRequest, payload: VerifyIn):
 import datetime as dt  # noqa: E402
 import hashlib  # noqa: E402
 import re  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from typing import Annotated, Any  # noqa: E402
+from typing import Any  # noqa: E402
 from uuid import UUID  # noqa: E402
 
 from django.db import IntegrityError, transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from ninja.responses import Status  # noqa: E402
-from pydantic import AfterValidator, ConfigDict  # noqa: E402
+from pydantic import ConfigDict  # noqa: E402
 from pydantic.json_schema import SkipJsonSchema  # noqa: E402
 
-from settlement.actions import ItemIn, SettlementError, submit_settlement  # noqa: E402
+from settlement.actions import SettlementError, submit_settlement  # noqa: E402
+from settlement.batch import BatchIn, BatchOut, check_size, upload_batch  # noqa: E402
 from settlement.models import IdempotencyRecord, Settlement  # noqa: E402
+from settlement.schemas import BillIn, bill_items  # noqa: E402
 from settlement.texts import headline, spoken  # noqa: E402
-
-MAX_BATCH = 100
-
-
-def _storable(value: str) -> str:
-    """No NUL (PostgreSQL text refuses it) and no lone surrogate (UTF-8 cannot encode it). The API's parser
-    already answers these with 400 naming the field (portal/api.py); this also guards the counter's upload."""
-    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
-        raise ValueError("text holds a character that cannot be stored")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_storable)]
-
-
-class Item(Schema):
-    # minLength/enum are stated for clients; validate_bill enforces them with its own plain messages.
-    code: Text = Field(..., max_length=40, json_schema_extra={"minLength": 1}, description="项目编码，不能是空白")
-    name: Text = Field(..., max_length=100, json_schema_extra={"minLength": 1}, description="项目名称，不能是空白")
-    category: Text = Field(..., max_length=1, description="A 甲类 | B 乙类 | C 丙类",
-                           json_schema_extra={"enum": ["A", "B", "C"]})
-    quantity: Decimal
-    unit_price: Decimal
-
-
-class _BillIn(Schema):
-    code: Text = Field(..., max_length=400, json_schema_extra={"minLength": 1})
-    visit_type: Literal["outpatient", "inpatient", "pharmacy"]
-    items: list[Item] = Field(..., max_length=200, json_schema_extra={"minItems": 1})
-
 
 ONLINE_CAPTURED_AT = ("在线结算不接受 captured_at：医保码按服务器时间核验，60秒内有效。"
                       "离线采集的结算请用离线收费终端的密钥上传到 /api/v1/settlements/batch。")
 
 
-class SettlementIn(_BillIn):
+class SettlementIn(BillIn):
     """An online settlement: the code is checked against the server's clock when it arrives."""
 
     model_config = ConfigDict(json_schema_extra={"not": {"required": ["captured_at"]}})
-    # Only to recognise and refuse it with a plain message (issue 9, item 3); not in the published schema.
+    # Only to recognise and refuse it with a plain message (docs/threat-model.md); not in the published schema.
     captured_at: SkipJsonSchema[Any] = None
 
 
@@ -196,31 +166,6 @@ class SettlementOut(Schema):
     client_id: str
 
 
-class BatchItemIn(_BillIn):
-    client_id: Text = Field(..., min_length=1, max_length=64)
-    captured_at: dt.datetime = Field(..., description="采集时间（收费电脑的时钟，带时区）；不能晚于现在，72小时内上传")
-
-
-class BatchIn(Schema):
-    # Stated for clients; the view answers an empty batch with 422 empty_batch and more than 100 with 413.
-    settlements: list[BatchItemIn] = Field(..., json_schema_extra={"minItems": 1, "maxItems": MAX_BATCH})
-
-
-class BatchResult(Schema):
-    client_id: str
-    ok: bool
-    id: UUID | None = None
-    status: str | None = None
-    error: str | None = None
-    message: str | None = None
-
-
-class BatchOut(Schema):
-    accepted: int
-    rejected: int
-    results: list[BatchResult]
-
-
 def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -238,11 +183,7 @@ def _status_url(s: Settlement) -> str:
     return reverse("api-v1:settlement_status", kwargs={"settlement_id": s.public_id})
 
 
-def _items(payload: _BillIn) -> list[ItemIn]:
-    return [ItemIn(i.code, i.name, i.category, i.quantity, i.unit_price) for i in payload.items]
-
-
-# Idempotency-Key (issue 9, item 2): the key is reserved per institution BEFORE the work, by inserting its
+# Idempotency-Key (docs/threat-model.md): the key is reserved per institution BEFORE the work, by inserting its
 # record in a transaction of its own (the unique constraint decides who runs); the record holds
 # status_code IN_PROGRESS and no answer until the work is done. Documented in docs/architecture.md,
 # "Institution API contract".
@@ -339,9 +280,7 @@ def _release(record: IdempotencyRecord) -> None:
 
 
 def _jsonable(body: dict) -> dict:
-    import json
 
-    from django.core.serializers.json import DjangoJSONEncoder
 
     return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
 
@@ -358,7 +297,7 @@ def create_settlement(request: HttpRequest, payload: SettlementIn):
     def produce():
         try:
             s = submit_settlement(institution=request.auth, code=payload.code, visit_type=payload.visit_type,
-                                  items=_items(payload))
+                                  items=bill_items(payload))
         except SettlementError as exc:
             raise ApiError(exc.status, exc.error, exc.message) from None
         return 202, {"id": s.public_id, "status": s.status, "status_url": _status_url(s)}
@@ -380,32 +319,19 @@ OFFLINE_NOT_ALLOWED = ("只有登记为离线收费终端的收费台才能上�
                          "（超过的结果是 over_floor_limit），采集后72小时内上传，captured_at 不能晚于现在，"
                          "医保码在 captured_at 时必须有效。每笔离线结算都会短信告诉参保人和她授权看结算的家人。")
 def settlement_batch(request: HttpRequest, payload: BatchIn):
+    """The signed door to the one upload path (settlement/batch.py): only a terminal's own key gets in."""
     terminal = getattr(request, "offline_terminal", None)
     if terminal is None:
         raise ApiError(403, "offline_not_allowed", OFFLINE_NOT_ALLOWED)
-    if not payload.settlements:
-        raise ApiError(422, "empty_batch", "批量上传里没有结算。")
-    if len(payload.settlements) > MAX_BATCH:
-        raise ApiError(413, "batch_too_large", f"一次最多上传{MAX_BATCH}笔，请分几次上传。")
+    try:
+        check_size(payload.settlements)  # before the Idempotency-Key is reserved: a refused batch holds no key
+    except SettlementError as exc:
+        raise ApiError(exc.status, exc.error, exc.message) from None
 
     def produce():
-        results = [upload_one(request.auth, item, terminal=terminal) for item in payload.settlements]
-        accepted = sum(1 for r in results if r["ok"])
-        return 200, {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
+        return 200, upload_batch(request.auth, payload.settlements, terminal=terminal)
 
     return Status(*_idempotent(request, produce))
-
-
-def upload_one(institution, item, operator=None, *, terminal=None) -> dict:
-    """One offline capture, from either path (signed batch or the counter's session): the terminal that
-    uploads it is checked and recorded by `submit_settlement`."""
-    try:
-        s = submit_settlement(institution=institution, code=item.code, visit_type=item.visit_type,
-                              items=_items(item), captured_at=item.captured_at, client_id=item.client_id,
-                              operator=operator, terminal=terminal)
-    except SettlementError as exc:
-        return {"client_id": item.client_id, "ok": False, "error": exc.error, "message": exc.message}
-    return {"client_id": item.client_id, "ok": True, "id": s.public_id, "status": s.status}
 
 
 # Registered last: its path would otherwise swallow /settlements/batch.

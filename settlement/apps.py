@@ -7,4 +7,6 @@ class SettlementConfig(AppConfig):
     verbose_name = _("结算")
 
     def ready(self) -> None:
-        from settlement import receivers  # noqa: F401  (ending a session closes its sockets)
+        from settlement.push import register_settlement_live  # loads models: only once the registry is ready
+
+        register_settlement_live()  # settlement's live fragments, her current state, the counter socket's check

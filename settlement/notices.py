@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
 
@@ -73,7 +74,6 @@ def read_not_me_token(token: str) -> NotMeLink:
         # Her own phone: the report is hers, from her account when she has one.
         return NotMeLink(settlement, Reporter.PRINCIPAL, getattr(settlement.person, "user", None))
     if recipient.startswith("u") and recipient[1:].isdigit():
-        from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.filter(pk=int(recipient[1:])).first()
         return NotMeLink(settlement, Reporter.PROXY, user)

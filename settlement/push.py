@@ -1,69 +1,43 @@
-"""Pushing settlement status to everyone allowed to see it. Group names hold ids only.
+"""Settlement's live events (published through `live`): her own pages show `#settlement-status`, the pages of
+everyone allowed to watch her (proxies with view_settlements, a helper kiosk serving her) show `#family-live`,
+and her counter shows `#counter-status`. Registered at start-up by SettlementConfig.ready.
 
-The fragment is rendered once per language and sent in the group message, so a thousand open pages
-cost one render, not a thousand. Who may join a group is checked when the socket connects.
-"""
+The settlement is loaded once per push and its fragments rendered once per language, not once per page."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import datetime as dt
+from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
+from accounts.models import Role
+from live import (
+    Event,
+    publish_all,
+    register_counter_access,
+    register_current_state,
+    register_fragment,
+    to_counters,
+    to_person,
+    to_watchers,
+)
+from live.fragments import COUNTER_SOCKET, STATUS_SOCKET
 from settlement.models import Settlement
 from settlement.texts import headline, spoken
 
-log = logging.getLogger(__name__)
-LANGUAGES = ("zh-hans", "en")
-PUSH_TIMEOUT = 2.0  # seconds for one push to all groups
+STATUS = "settlement.status"  # her own settlement, on her pages
+WATCHED = "settlement.watched"  # a settlement of someone this page may watch
+COUNTER = "settlement.counter"  # the counter's own settlements
+TEMPLATES = {STATUS: "settlement/_status.html", WATCHED: "settlement/_watch_status.html",
+             COUNTER: "counter/_status.html"}
+TARGETS = {STATUS: "settlement-status", WATCHED: "family-live", COUNTER: "counter-status"}
 
-
-def person_group(person_id: int) -> str:
-    return f"settlement.person.{person_id}"
-
-
-def watchers_group(person_id: int) -> str:
-    """Proxies (and helper sessions) watching a person: they get a fragment that names her."""
-    return f"settlement.watchers.{person_id}"
-
-
-def user_group(user_id: int) -> str:
-    """Every socket of one user: used to take access away at once (a revoked grant)."""
-    return f"settlement.user.{user_id}"
-
-
-def institution_group(institution_id: int) -> str:
-    return f"settlement.institution.{institution_id}"
-
-
-def session_group(session_key: str) -> str:
-    """Every socket opened under one signed-in browser session, so ending the session closes them all.
-    Named by a keyed hash of the session key: the key itself (a bearer secret) never reaches Redis."""
-    from django.utils.crypto import salted_hmac
-
-    digest = salted_hmac("settlement.session-group", session_key, algorithm="sha256").hexdigest()[:40]
-    return f"settlement.session.{digest}"
-
-
-def close_session_sockets(session_key: str | None) -> None:
-    """The session ended (sign-out, flush, a kiosk wiped): its open sockets close and hear nothing more.
-    Bounded like every push; if the message is lost, the consumer's per-message session check still stops it."""
-    layer = get_channel_layer()
-    if not session_key or layer is None:
-        return
-
-    async def send() -> None:
-        await asyncio.wait_for(layer.group_send(session_group(session_key), {"type": "session.ended"}),
-                               timeout=PUSH_TIMEOUT)
-
-    try:
-        async_to_sync(send)()
-    except Exception:
-        log.warning("closing the sockets of an ended session failed", exc_info=True)
+RECENT = dt.timedelta(minutes=15)
+SHOW_FINISHED_FOR = dt.timedelta(minutes=2)
 
 
 def render_status(settlement: Settlement, template: str, language: str) -> str:
@@ -72,49 +46,74 @@ def render_status(settlement: Settlement, template: str, language: str) -> str:
                                            "spoken": spoken(settlement)})
 
 
-def rendered(settlement: Settlement, template: str) -> dict[str, str]:
-    return {lang: render_status(settlement, template, lang) for lang in LANGUAGES}
+def _load(ref: Any) -> Settlement | None:
+    if isinstance(ref, Settlement):
+        return ref
+    return Settlement.objects.select_related("person", "institution").filter(pk=ref).first()
+
+
+def _renderer(template: str):
+    def render(ref: Any, language: str) -> str | None:
+        settlement = _load(ref)
+        return render_status(settlement, template, language) if settlement is not None else None
+
+    return render
 
 
 def push_settlement(settlement_id: int) -> None:
-    """Send the current state. A failing channel layer never fails the settlement: pages re-fetch on reconnect.
-
-    Each send is bounded by PUSH_TIMEOUT: a Redis that stalls or a link that drops packets would otherwise
-    hold the worker (and, for the first push, the counter's request) forever, after the state is committed.
-    """
-    settlement = Settlement.objects.select_related("person", "institution").filter(pk=settlement_id).first()
+    """Send the current state to everyone allowed to see it. A failing channel layer never fails the
+    settlement (pages re-fetch on reconnect); each send is bounded by live's PUSH_TIMEOUT, so a Redis that
+    stalls cannot hold the worker (or, for the first push, the counter's request) after the state is committed."""
+    settlement = _load(settlement_id)
     if settlement is None:
         return
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    messages = []
-    for group, template in ((person_group(settlement.person_id), "settlement/_status.html"),
-                            (watchers_group(settlement.person_id), "settlement/_watch_status.html"),
-                            (institution_group(settlement.institution_id), "settlement/_counter_status.html")):
-        try:
-            # operator_id: each counter shows only its own operator's settlements (CounterStatusConsumer).
-            kind = "settlement.watch" if group.startswith("settlement.watchers.") else "settlement.update"
-            messages.append((group, {"type": kind, "settlement_id": settlement.pk, "person_id": settlement.person_id,
-                                     "status": settlement.status, "operator_id": settlement.operator_id,
-                                     "html": rendered(settlement, template),
-                                     "sent_at": _now()}))
-        except Exception:
-            log.exception("could not render the push of settlement %s to %s", settlement.pk, group)
-    async_to_sync(_send_all)(layer, settlement.pk, messages)
+    publish_all([
+        Event(STATUS, to_person(settlement.person_id), settlement),
+        Event(WATCHED, to_watchers(settlement.person_id), settlement),
+        # operator: each counter shows only its own operator's settlements (and those with none).
+        Event(COUNTER, to_counters(settlement.institution_id, settlement.operator_id), settlement),
+    ])
 
 
-async def _send_all(layer, settlement_id: int, messages: list[tuple[str, dict]]) -> None:
-    async def send(group: str, message: dict) -> None:
-        try:
-            await asyncio.wait_for(layer.group_send(group, message), timeout=PUSH_TIMEOUT)
-        except Exception:  # Redis away or silent: log and carry on; the state is in the database
-            log.warning("push of settlement %s to %s failed", settlement_id, group, exc_info=True)
+def her_current_settlement(user, query: dict[str, str]) -> list[tuple[str, Any]]:
+    """What her page opening now should show: a settlement still running, or one that ended a moment ago
+    (she reloaded while waiting). `?after=<id>` means she has seen that one and wants her code."""
+    if user.person_id is None:
+        return []
+    now = timezone.now()
+    latest = (Settlement.objects.select_related("person", "institution")
+              .filter(person_id=user.person_id, created_at__gte=now - RECENT).first())
+    if latest is None or query.get("after") == str(latest.public_id):
+        return []
+    if latest.is_final and latest.finished_at and now - latest.finished_at > SHOW_FINISHED_FOR:
+        return []
+    return [(STATUS, latest)]
 
-    await asyncio.gather(*(send(group, message) for group, message in messages))
+
+def counters_current_settlement(user, query: dict[str, str]) -> list[tuple[str, Any]]:
+    latest = (Settlement.objects.select_related("person", "institution")
+              .filter(institution_id=user.institution_id, operator=user,
+                      created_at__gte=timezone.now() - RECENT).first())
+    return [(COUNTER, latest)] if latest is not None else []
 
 
-def _now() -> float:
-    import time
+def counter_of(user, session) -> int | None:
+    """An operator's counter follows its institution's settlements, once the operator has passed TOTP."""
+    if user.role != Role.OPERATOR or user.institution_id is None:
+        return None
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return None
+    return user.institution_id
 
-    return time.time()
+
+RENDERERS = {kind: _renderer(template) for kind, template in TEMPLATES.items()}
+
+
+def register_settlement_live() -> None:
+    for kind, render in RENDERERS.items():
+        register_fragment(kind, TARGETS[kind], render)
+    register_current_state(STATUS_SOCKET, her_current_settlement)
+    register_current_state(COUNTER_SOCKET, counters_current_settlement)
+    register_counter_access(counter_of)

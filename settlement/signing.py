@@ -1,4 +1,4 @@
-"""Request signing for the institution API (DESIGN §4).
+"""Request signing for the institution API (docs/design.md §4).
 
 X-Signature = hex HMAC-SHA256(secret, METHOD \\n PATH \\n TIMESTAMP \\n hex SHA-256 of the body).
 
@@ -74,7 +74,7 @@ def authenticate_institution(request: HttpRequest, *, repeats: Repeats = Repeats
         raise ApiError(401, "stale_request", "请求时间和服务器相差超过5分钟。请校准收费电脑的时间后重试。")
     # A key id is printable ASCII; anything else (a NUL breaks PostgreSQL) is simply unknown.
     plausible = key_id.isascii() and key_id.isprintable()
-    # Offline terminals (issue 9, item 3): the key id is an institution's own key or an active offline terminal's
+    # Offline terminals (docs/threat-model.md): the key id is an institution's own key or an active offline terminal's
     # key; request.offline_terminal says which terminal signed (None: the institution's own key).
     credential = credential_by_key_id(key_id[:40]) if plausible else None
     institution = credential.institution if credential else None
@@ -93,7 +93,7 @@ def authenticate_institution(request: HttpRequest, *, repeats: Repeats = Repeats
         _refuse_replay(request, institution, given, repeats)
     except ApiError:
         raise
-    except Exception:  # the cache (Redis) is away: say so plainly instead of a 500 (issue 9, item 6)
+    except Exception:  # the cache (Redis) is away: say so plainly instead of a 500 (docs/threat-model.md)
         log.warning("institution API: the cache cannot be reached", exc_info=True)
         raise ApiError(503, "service_unavailable", "系统暂时忙不过来，请稍等片刻再试。",
                        retry_after=CACHE_DOWN_RETRY_AFTER) from None
@@ -113,7 +113,7 @@ def _enforce_rate_limit(institution: Institution) -> None:
 
 
 def _refuse_replay(request: HttpRequest, institution: Institution, signature: bytes, repeats: Repeats) -> None:
-    """A signature is good for one POST (issue 9, item 11). Remembered for twice the clock skew, so a
+    """A signature is good for one POST (docs/threat-model.md). Remembered for twice the clock skew, so a
     copy sent at the far edge of the window is still recognised. GETs change nothing and may repeat.
 
     The Idempotency-Key header is not signed, so a copy may only pass with the key the first one

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from settlement.actions import finalize_settlement, move_to_manual, presettle
+from settlement import actions  # a module, not its names: actions imports this module too
 from settlement.models import FINAL_STATUSES, Settlement
 
 WATCHDOG_AFTER = dt.timedelta(minutes=5)
@@ -19,12 +19,12 @@ WATCHDOG_AFTER = dt.timedelta(minutes=5)
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=1, retry_backoff_max=30,
              max_retries=8)
 def run_settlement(self, settlement_id: int) -> str:
-    settlement = presettle(settlement_id)
+    settlement = actions.presettle(settlement_id)
     if settlement is None or settlement.status in FINAL_STATUSES:
         return settlement.status if settlement else "missing"
     if settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE:
         time.sleep(settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE)
-    return finalize_settlement(settlement_id).status
+    return actions.finalize_settlement(settlement_id).status
 
 
 @shared_task(acks_late=True)
@@ -34,7 +34,7 @@ def settlement_watchdog() -> int:
     stuck = list(Settlement.objects.filter(created_at__lt=cutoff).exclude(status__in=FINAL_STATUSES)
                  .values_list("pk", flat=True)[:500])
     for settlement_id in stuck:
-        move_to_manual(settlement_id)
+        actions.move_to_manual(settlement_id)
     return len(stuck)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,37 +11,36 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from audit.actions import client_ip, record_event
-from audit.models import Via
+from audit.actions import record_proxy_use
+from audit.kinds import Kind
+from core.acting_for import requires_scope
+from core.client_address import client_ip
 from settlement import actions
 from settlement.models import Reporter, Settlement, SettlementDispute
 from settlement.notices import LinkExpired, LinkInvalid, read_not_me_token
 from settlement.texts import headline
 
 
-def _records_subject(request: HttpRequest):
-    """Herself, or the principal she acts for when the grant includes view_records."""
-    if not request.may("view_records"):
-        return None
-    return request.subject_person
-
-
-def _note_proxy_view(request: HttpRequest, person, what: str) -> None:
+def _note_proxy_view(request: HttpRequest, person) -> None:
     grant = request.acting_grant
     if grant is not None:
-        record_event(action=what, via=Via.PROXY, actor=request.user, subject=person, ip=client_ip(request),
-                     detail={"grant_id": grant.pk})
+        record_proxy_use(Kind.RECORDS_VIEWED, actor=request.user, subject=person, grant_id=grant.pk,
+                         ip=client_ip(request))
+
+
+def _missing(request: HttpRequest) -> NoReturn:
+    raise Http404
 
 
 @never_cache
 @login_required
+@requires_scope("view_records")
 def records(request: HttpRequest) -> HttpResponse:
-    person = _records_subject(request)
-    if person is None and request.acting_grant is not None:
-        return render(request, "vouchers/not_allowed.html", status=403)
+    """Herself, or the principal she acts for when the grant includes view_records."""
+    person = request.subject_person
     if person is None:
         return redirect("vouchers:activate")
-    _note_proxy_view(request, person, "records.viewed")
+    _note_proxy_view(request, person)
     qs = Settlement.objects.filter(person=person).select_related("institution")
     page = Paginator(qs, 10).get_page(request.GET.get("page"))
     rows = [{"s": s, "headline": headline(s),
@@ -49,8 +50,9 @@ def records(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@requires_scope("view_records", denied=_missing)  # someone else's receipt looks exactly like a missing one
 def receipt(request: HttpRequest, settlement_id: str) -> HttpResponse:
-    person = _records_subject(request)
+    person = request.subject_person
     settlement = None
     if person is not None:
         try:
@@ -60,7 +62,7 @@ def receipt(request: HttpRequest, settlement_id: str) -> HttpResponse:
             settlement = None
     if settlement is None:  # someone else's receipt looks exactly like a missing one
         raise Http404
-    _note_proxy_view(request, person, "records.viewed")
+    _note_proxy_view(request, person)
     return render(request, "settlement/receipt.html", {"s": settlement, "headline": headline(settlement)})
 
 

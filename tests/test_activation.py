@@ -11,10 +11,9 @@ from django.utils import timezone
 from accounts.models import OneTimeCode, User
 from audit.models import AuditEvent
 from conftest import latest_code_sent_to
+from tests.helpers import GRANDMA, activate_all_the_way
+from tests.helpers import GRANDMA_PHONE as PHONE
 from vouchers.models import Voucher, VoucherStatus
-
-GRANDMA = {"name": "王秀英", "id_number": "330100194403121123", "phone": "13800138001"}
-PHONE = "+8613800138001"
 
 
 def send_code(client, **overrides):
@@ -23,14 +22,6 @@ def send_code(client, **overrides):
 
 def verify(client, code, **overrides):
     return client.post("/activate/", {**GRANDMA, **overrides, "code": code, "action": "verify"})
-
-
-def activate_all_the_way(client) -> None:
-    send_code(client)
-    assert verify(client, latest_code_sent_to(PHONE)).url == "/activate/confirm/"
-    assert client.post("/activate/confirm/").url == "/activate/agree/"
-    response = client.post("/activate/agree/", {"agree": "on", "elder_mode": "1"})
-    assert response.url == "/code/"
 
 
 def test_grandma_goes_from_identity_to_a_shown_code_in_three_screens(client, mother):
@@ -210,7 +201,7 @@ def test_garbage_posts_never_give_a_server_error(client, mother):
         assert client.post("/activate/", data).status_code == 200
 
 
-# --- who is insured stays hidden (issue 9, item 5) ---------------------------------------------------
+# --- who is insured stays hidden (docs/threat-model.md) ---------------------------------------------------
 
 UNKNOWN_ID = "110101194912310016"  # a valid ID number nobody in the register has
 
@@ -283,6 +274,27 @@ def test_a_limited_attempt_says_when_to_try_again_and_the_limit_ends_by_itself(c
     # An hour later (the counters' window is the cache's expiry) she is let through.
     limits.cache.clear()
     assert "验证码已发到" in send_code(client).content.decode()
+
+
+def test_the_limit_says_the_clock_time_to_come_back_and_gives_a_button_that_calls_the_hotline(
+        client, mother, settings, time_machine):
+    settings.IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR = 1
+    time_machine.move_to(dt.datetime(2026, 11, 23, 21, 10, 5, tzinfo=timezone.get_current_timezone()), tick=False)
+    send_code(client, name="王秀兰")
+    body = send_code(client).content.decode()
+    error = re.search(r'<div class="alert alert-error"[^>]*data-testid="form-error">(.*?)</div></div>', body, re.S)
+    assert error, body
+    assert "请60分钟后再试（22:10以后）" in error.group(1)
+    assert 'href="tel:12393"' in error.group(1) and "拨打 12393" in error.group(1)
+
+
+def test_the_error_is_right_under_the_title_focusable_and_spoken_before_the_guide(client, mother):
+    body = send_code(client, name="王秀兰").content.decode()
+    title, error, guide = (body.index(mark) for mark in ("<h1>", 'data-testid="form-error"', 'data-testid="voice-guide"'))
+    assert title < error < guide  # on the first screen, above the step's guide and the form
+    alert = re.search(r'<div class="alert alert-error"[^>]*>', body).group(0)
+    assert 'tabindex="-1"' in alert and "data-error-focus" in alert
+    assert 'data-speak="姓名、身份证号和手机号对不上医保登记' in alert  # voice.js reads this instead of the guide
 
 
 def test_checks_that_match_are_not_counted_so_a_busy_help_point_is_not_held_up(db, settings):

@@ -1,4 +1,4 @@
-"""A property-based fuzz of the whole institution API against its own OpenAPI document (issue 9, "Must show").
+"""A property-based fuzz of the whole institution API against its own OpenAPI document (docs/threat-model.md).
 
 Schemathesis reads /api/v1/openapi.json and generates requests for every operation, valid ones (positive)
 and ones that break the schema (negative). Each request is signed the way a counter signs it. Every answer
@@ -154,7 +154,7 @@ def _fuzz(operation, mode: GenerationMode, world: dict[str, Any], cases: Counter
         statuses[(label, response.status_code)] += 1
         cases[label] += 1
         if label == BATCH:
-            # The batch answers 200 with a result per item (DESIGN §4): an item the schema calls invalid is
+            # The batch answers 200 with a result per item (docs/design.md §4): an item the schema calls invalid is
             # refused in its result, the upload as a whole is not. So: refused whole, or some item refused.
             case.validate_response(response, checks=[c for c in CHECKS if c is not negative_data_rejection],
                                    headers=headers)

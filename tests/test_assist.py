@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from assist.models import AssistSession, SessionStatus
 from audit.models import AuditEvent, Via
 from conftest import client_for, latest_code_sent_to
+from tests.socket_helpers import page_socket
 
 KEY = "3132333435363738393031323334353637383930"
 GRANDMA = {"name": "王秀英", "id_number": "330100194403121123"}
@@ -455,12 +456,10 @@ def test_ending_the_session_at_the_kiosk_closes_the_kiosks_open_socket(kiosk_cli
     from asgiref.sync import async_to_sync
     from channels.db import database_sync_to_async
 
-    from tests.test_records_and_push import _communicator
-
     session = consent_by_code(kiosk_client, start(kiosk_client, tasks=("check_records",)), mother.phone)
 
     async def scenario():
-        kiosk_page = _communicator(kiosk_client.cookies["sessionid"].value)
+        kiosk_page = page_socket(kiosk_client.cookies["sessionid"].value)
         assert (await kiosk_page.connect())[0]
         await database_sync_to_async(kiosk_client.post)(f"/assist/s/{session.public_id}/end/", {"reason": "helper"})
         outputs = [await kiosk_page.receive_output(timeout=2) for _ in range(2)]

@@ -6,6 +6,7 @@ import pytest
 
 from audit.actions import record_event
 from audit.models import AppendOnlyError, AuditEvent, Via
+from tests.helpers import activate_all_the_way
 
 
 def test_an_audit_event_cannot_be_changed(mother_user, mother):
@@ -48,8 +49,6 @@ def test_a_long_record_is_split_into_pages(mother_client, mother_user, mother):
 
 
 def test_every_activation_step_leaves_an_event_with_the_ip(client, mother):
-    from tests.test_activation import activate_all_the_way
-
     activate_all_the_way(client)
     events = AuditEvent.objects.filter(subject=mother)
     assert events.filter(action="voucher.activated", via=Via.SELF).count() == 1

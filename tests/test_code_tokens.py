@@ -1,4 +1,4 @@
-"""The signed rotating code (DESIGN §3.2): what 奶奶's phone shows and what a counter may trust.
+"""The signed rotating code (docs/design.md §3.2): what 奶奶's phone shows and what a counter may trust.
 
 A counter holds only the public keys from /api/v1/keys. A code is good for 60 seconds and one
 settlement; any change to it, a cut, or another key's signature makes it worthless.

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -19,8 +20,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
-from conftest import client_for
-from insurance.demo import seed_policy_rules
+from conftest import client_for, register_offline_counter
+from counter.actions import enrol_terminal_browser
+from counter.views import TERMINAL_COOKIE
 from settlement.models import Settlement, Status
 from vouchers.actions import suspend_voucher
 from vouchers.codes import issue_code_token
@@ -28,6 +30,7 @@ from vouchers.codes import issue_code_token
 PASSWORD = "a-long-operator-password"
 OPERATOR_PHONE = "+8613700137005"
 TOTP_KEY = "3132333435363738393031323334353637383930"
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # Chinese characters and punctuation
 PILLS = {"code": "Y0001", "name": "阿莫西林胶囊", "category": "A", "quantity": "2", "unit_price": "25.00"}
 
 
@@ -64,17 +67,8 @@ def counter(operator) -> Client:
     return verified_client(operator)
 
 
-@pytest.fixture
-def rules(db) -> None:
-    seed_policy_rules()
-
-
 def enrol_as_offline_terminal(client: Client, operator: User) -> Client:
     """This browser registered as the institution's offline terminal, as at /counter/offline/."""
-    from conftest import register_offline_counter
-    from settlement.actions import enrol_terminal_browser
-    from settlement.counter_views import TERMINAL_COOKIE
-
     counter = register_offline_counter(operator.institution)
     _terminal, token = enrol_terminal_browser(operator=operator, key_id=counter.terminal.key_id,
                                               secret=counter.secret)
@@ -157,7 +151,7 @@ def test_the_counter_page_takes_a_scanned_code_and_a_bill_and_listens_for_live_s
     body = counter.get("/counter/").content.decode()
     code_field = re.search(r"<input[^>]*name=\"code\"[^>]*>", body, re.S).group(0)
     assert "autofocus" in code_field
-    assert 'ws-connect="/ws/counter/"' in body and 'id="counter-status"' in body
+    assert 'ws-connect="/ws/counter/?lang=zh-hans"' in body and 'id="counter-status"' in body
     assert "添加一项" in body and "提交结算" in body and "从常用目录添加" in body
     assert "阿莫西林胶囊" in body  # the catalogue
     assert all(f'name="item-{n}-quantity"' in body for n in range(5))  # five rows work without JavaScript
@@ -348,6 +342,17 @@ def test_a_capture_uploaded_after_72_hours_is_refused(offline_desk, mother, moth
     assert result["error"] == "upload_too_late" and "72小时" in result["message"]
 
 
+def test_a_counter_page_in_english_shows_its_refusals_in_english(offline_desk, mother, mother_user):
+    counter = offline_desk
+    counter.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    empty = error_shown(counter.post("/counter/", bill(fresh_code(mother))))
+    assert "no items" in empty and not CJK.search(empty)
+    old = upload(counter, captured(fresh_code(mother), seconds_ago=73 * 3600)).json()["results"][0]
+    assert old["error"] == "upload_too_late" and "72 hours" in old["message"] and not CJK.search(old["message"])
+    dear = upload(counter, captured(fresh_code(mother), items=[{**PILLS, "quantity": "10"}])).json()["results"][0]
+    assert dear["error"] == "over_floor_limit" and "200.00" in dear["message"] and not CJK.search(dear["message"])
+
+
 def test_an_upload_that_is_not_json_empty_or_too_big_gets_a_clear_answer(offline_desk, mother_user):
     counter = offline_desk
     not_json = counter.post("/counter/batch", "nope", content_type="application/json")
@@ -389,15 +394,16 @@ def test_each_counter_sees_its_own_settlements_live_and_not_the_next_windows():
     from conftest import make_citizen, make_person
     from insurance.models import Institution
 
-    seed_policy_rules()
     hospital = Institution.objects.create(code="H9", name="测试第九医院", level="tertiary", region_code="330100",
                                           api_key_id="test-h9", api_secret="s" * 32)
     grandma = make_citizen(make_person(name="王秀英"))
+    neighbour = make_citizen(make_person(name="赵大海"))
     window_1 = verified_client(make_worker("+8613700137001", institution=hospital))
     window_2 = verified_client(make_worker("+8613700137002", institution=hospital, name="孙收费"))
     unverified = client_for(User.objects.create_user("+8613700137003", PASSWORD, role=Role.OPERATOR,
                                                      institution=hospital))
     token = issue_code_token(grandma.person.voucher.public_id)
+    neighbours_token = issue_code_token(neighbour.person.voucher.public_id)
 
     async def scenario():
         from channels.db import database_sync_to_async
@@ -414,6 +420,12 @@ def test_each_counter_sees_its_own_settlements_live_and_not_the_next_windows():
         assert all('id="counter-status"' in html for html in seen)
         assert grandma.person.masked_name in seen[-1]
         assert await next_window.receive_nothing(timeout=0.3)
+        # The next window's own patient does show there, first: its socket works, and nothing of hers was coming.
+        response = await database_sync_to_async(window_2.post)("/counter/", bill(neighbours_token, PILLS))
+        assert response.status_code == 200
+        theirs = await next_window.receive_from(timeout=3)
+        assert 'id="counter-status"' in theirs and neighbour.person.masked_name in theirs
+        assert grandma.person.masked_name not in theirs
         await mine.disconnect()
         await next_window.disconnect()
 

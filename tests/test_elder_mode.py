@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from conftest import latest_code_sent_to
+from tests.helpers import GRANDMA, GRANDMA_PHONE
+
 
 def test_the_elder_home_page_offers_only_four_choices(mother_client, mother_user):
     mother_user.elder_mode = True
@@ -49,10 +52,8 @@ def test_the_glossary_explains_the_unavoidable_words(client, db):
 
 
 def test_the_confirm_page_links_the_term_to_the_glossary(client, mother):
-    from tests.test_activation import GRANDMA, PHONE, latest_code_sent_to
-
     client.post("/activate/", {**GRANDMA, "action": "send_sms"})
-    client.post("/activate/", {**GRANDMA, "code": latest_code_sent_to(PHONE), "action": "verify"})
+    client.post("/activate/", {**GRANDMA, "code": latest_code_sent_to(GRANDMA_PHONE), "action": "verify"})
     assert "/elder/glossary/#account" in client.get("/activate/confirm/").content.decode()
 
 

@@ -123,7 +123,8 @@ def test_a_sixth_proxy_is_refused(mother_client, mother):
 
 def test_a_parent_binds_a_child_under_16_in_the_same_household_without_a_code(db):
     parent = make_citizen(make_person(name="张父", household_id="H-9"))
-    child = make_person(name="张小宝", birth_date=dt.date(2015, 6, 1), household_id="H-9")
+    eight = timezone.localdate() - dt.timedelta(days=8 * 366)  # eight years old, whatever the year
+    child = make_person(name="张小宝", birth_date=eight, household_id="H-9")
     client_for(parent).post("/family/add/", {"name": "张小宝", "id_number": child.id_number, "relationship": "parent",
                                              "scopes": ["show_code", "view_records"]})
     grant = ProxyGrant.objects.get()
@@ -132,7 +133,8 @@ def test_a_parent_binds_a_child_under_16_in_the_same_household_without_a_code(db
 
 def test_a_child_in_another_household_still_needs_consent(db):
     parent = make_citizen(make_person(name="张父", household_id="H-9"))
-    child = make_person(name="李小宝", birth_date=dt.date(2015, 6, 1), household_id="H-10")
+    eight = timezone.localdate() - dt.timedelta(days=8 * 366)
+    child = make_person(name="李小宝", birth_date=eight, household_id="H-10")
     client_for(parent).post("/family/add/", {"name": "李小宝", "id_number": child.id_number, "relationship": "parent",
                                              "scopes": ["show_code"]})
     assert ProxyGrant.objects.get().status == GrantStatus.PENDING

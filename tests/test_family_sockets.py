@@ -10,16 +10,16 @@ from django.test import Client
 
 from conftest import INSTITUTION_SECRET, SignedApi, make_citizen, make_person
 from family.actions import invite_proxy, revoke_grant
-from insurance.demo import seed_policy_rules
+from family.models import GrantStatus, ProxyGrant
 from insurance.models import Institution
-from tests.test_records_and_push import BILL, _communicator, session_cookie
+from tests.helpers import BILL
+from tests.socket_helpers import page_socket, session_cookie
 from vouchers.codes import issue_code_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _setup(scopes):
-    seed_policy_rules()
     mother = make_citizen(make_person(name="王秀英"))
     son = make_citizen(make_person(name="李建国"))
     grant = invite_proxy(principal_user=mother, phone_e164=son.phone, relationship="child", scopes=scopes)
@@ -46,7 +46,7 @@ def test_a_proxy_with_view_settlements_sees_her_result_live():
     son_session = session_cookie(son)
 
     async def scenario():
-        comm = _communicator(son_session)
+        comm = page_socket(son_session)
         assert (await comm.connect())[0]
         await _settle(api, mother)
         html = await _until_settled(comm)
@@ -61,27 +61,70 @@ def test_a_proxy_without_view_settlements_receives_nothing():
     son_session = session_cookie(son)
 
     async def scenario():
-        comm = _communicator(son_session)
+        comm = page_socket(son_session)
         assert (await comm.connect())[0]
         await _settle(api, mother)
         assert await comm.receive_nothing(timeout=0.5)
+        # His own settlement reaches this socket, and first: pushing works, and nothing of hers was on its way.
+        await _settle(api, son)
+        first = await comm.receive_from(timeout=3)
+        assert 'id="settlement-status"' in first and 'data-status="received"' in first
+        assert 'id="family-live"' not in await _until_settled(comm)
         await comm.disconnect()
 
     async_to_sync(scenario)()
 
 
+def _and_his_father(son):
+    """A second principal who lets the son watch his settlements: the positive control of a silent socket."""
+    father = make_citizen(make_person(name="张德明"))
+    invite_proxy(principal_user=father, phone_e164=son.phone, relationship="child", scopes=["view_settlements"])
+    return father
+
+
 def test_a_revoked_proxys_open_socket_stops_at_once():
     mother, son, grant, api = _setup(["view_settlements", "show_code"])
+    father = _and_his_father(son)
     son_session = session_cookie(son)
 
     async def scenario():
-        comm = _communicator(son_session)
+        comm = page_socket(son_session)
         assert (await comm.connect())[0]
         await database_sync_to_async(revoke_grant)(grant, by=mother)
         notice = await comm.receive_from(timeout=1)
-        assert "已解除授权" in notice
+        assert 'id="access-notice"' in notice and "已解除授权" in notice
         await _settle(api, mother)
         assert await comm.receive_nothing(timeout=0.5)
+        # The same socket still shows his father's settlement, and that is the first thing it shows.
+        await _settle(api, father)
+        first = await comm.receive_from(timeout=3)
+        assert 'id="family-live"' in first and "张** 的结算" in first
+        await comm.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_grant_ended_without_the_announcement_still_stops_her_settlements_and_his_page_is_told():
+    mother, son, grant, api = _setup(["view_settlements"])
+    father = _and_his_father(son)
+    son_session = session_cookie(son)
+
+    async def scenario():
+        comm = page_socket(son_session)
+        assert (await comm.connect())[0]
+        await _settle(api, mother)
+        assert "王** 的结算" in await _until_settled(comm)
+        # Revoked behind the consumer's back (the push that announces it is lost): the next message about her
+        # is checked against the grant, and what he gets is the notice and an emptied place, not her bill.
+        await database_sync_to_async(ProxyGrant.objects.filter(pk=grant.pk).update)(status=GrantStatus.REVOKED)
+        await _settle(api, mother)
+        emptied = await comm.receive_from(timeout=3)
+        assert 'id="family-live"' in emptied and "王**" not in emptied and "data-status" not in emptied
+        notice = await comm.receive_from(timeout=3)
+        assert 'id="access-notice"' in notice and "已解除授权" in notice
+        assert await comm.receive_nothing(timeout=0.5)
+        await _settle(api, father)
+        assert "张** 的结算" in await comm.receive_from(timeout=3)
         await comm.disconnect()
 
     async_to_sync(scenario)()

@@ -27,9 +27,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from conftest import client_for, latest_code_sent_to
+from counter.catalogue import CATALOGUE
 from family.models import ProxyGrant
-from insurance.demo import seed_policy_rules
-from settlement.catalogue import CATALOGUE
 from settlement.models import Settlement
 from settlement.push import render_status
 from vouchers.codes import issue_code_token
@@ -410,7 +409,6 @@ BILL = {"visit_type": "outpatient", "items": [
 def test_grandmas_payment_history_receipt_and_live_status_read_in_english(
     api, institution, mother, mother_client, django_capture_on_commit_callbacks
 ):
-    seed_policy_rules()
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/settlements", {**BILL, "code": issue_code_token(mother.voucher.public_id)})
     settlement = Settlement.objects.get(public_id=response.json()["id"])
@@ -422,7 +420,7 @@ def test_grandmas_payment_history_receipt_and_live_status_read_in_english(
     receipt = assert_english(fetch(client, f"/records/{settlement.public_id}/"), allowed=data_names)
     assert "Insurance payment e-receipt" in receipt and "Outpatient" in receipt and "Class A" in receipt
 
-    for template in ("settlement/_status.html", "settlement/_counter_status.html", "settlement/_watch_status.html"):
+    for template in ("settlement/_status.html", "counter/_status.html", "settlement/_watch_status.html"):
         text = visible_text(render_status(settlement, template, "en"))
         assert chinese_left_in(text, allowed=data_names) == [], template
         assert "Payment done" in text
@@ -522,7 +520,7 @@ def test_a_son_asks_and_his_mother_agrees_reading_english_on_every_family_screen
 
 def test_the_notice_that_takes_her_code_away_from_his_screen_is_in_english(mother):
     with translation.override("en"):
-        text = visible_text(render_to_string("settlement/_watch_revoked.html", {"person_id": mother.pk}))
+        text = visible_text(render_to_string("family/_access_revoked.html", {"person_id": mother.pk}))
     assert chinese_left_in(text) == []
     assert "This insurance code can no longer be shown" in text
 

@@ -1,4 +1,4 @@
-"""A hospital that sends a bill again with the same Idempotency-Key never pays twice (issue 9, item 2).
+"""A hospital that sends a bill again with the same Idempotency-Key never pays twice (docs/threat-model.md).
 
 The key is reserved before the work; a copy that arrives while the first is still running waits for its
 answer or is told to retry, and then gets that answer. The concurrent cases run on PostgreSQL in

@@ -1,5 +1,5 @@
 """Whatever is typed as an ID number or phone, the three pages that take one answer with a plain message;
-and the son's and the helper's look-ups are limited like the activation page (issue 9, items 5 and 6)."""
+and the son's and the helper's look-ups are limited like the activation page (docs/threat-model.md)."""
 
 from __future__ import annotations
 

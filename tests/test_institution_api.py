@@ -1,4 +1,4 @@
-"""The institution API, first part (DESIGN §4): signed requests, code verification, plain errors.
+"""The institution API, first part (docs/design.md §4): signed requests, code verification, plain errors.
 
 A hospital counter signs each request; anything unsigned, wrongly signed, stale, oversized or
 malformed gets a 4xx with {error, message} in plain Chinese — never a 500.
@@ -374,7 +374,7 @@ def test_the_openapi_document_lists_verify_and_keys_and_documents_the_signature(
     assert "VerifyIn" in request_schema or "code" in request_schema
 
 
-# --- a signature is good once (issue 9, item 11a) ---------------------------------------------
+# --- a signature is good once (docs/threat-model.md) ---------------------------------------------
 
 
 def test_the_same_signed_check_sent_twice_is_refused_the_second_time_as_a_replay(api, mother_user, mother, raw_client):
@@ -434,7 +434,7 @@ def test_the_same_signed_read_may_be_sent_again(api, raw_client, db):
     assert_plain_error(again, 404, "not_found")
 
 
-# --- the query string and the path as sent are signed (issue 9, item 11b, 11c) -----------------
+# --- the query string and the path as sent are signed (docs/threat-model.md) -----------------
 
 
 def test_a_query_string_is_part_of_the_signature(api, mother_user, mother, raw_client):
@@ -466,7 +466,7 @@ def test_the_path_is_signed_percent_encoded_as_sent_not_decoded(api, raw_client,
                        404, "not_found")
 
 
-# --- only JSON is read (issue 9, item 11d) ----------------------------------------------------
+# --- only JSON is read (docs/threat-model.md) ----------------------------------------------------
 
 
 @pytest.mark.parametrize("content_type", [
@@ -489,7 +489,7 @@ def test_json_with_a_charset_or_in_capitals_is_still_json(api, mother_user, moth
     assert raw_client.generic("POST", VERIFY, body, content_type=content_type, headers=headers).status_code == 200
 
 
-# --- chunked bodies keep to the size limit (issue 9, item 6a) ---------------------------------
+# --- chunked bodies keep to the size limit (docs/threat-model.md) ---------------------------------
 
 
 def _wsgi_post(path: str, body: bytes, headers: dict[str, str], *, chunks: int = 4):
@@ -600,7 +600,7 @@ def test_a_chunked_body_a_little_over_the_limit_is_refused_under_asgi_too(api, m
     assert status == 413, content[:300]
 
 
-# --- text that cannot be stored is named, not a 500 (issue 9, item 6b) -----------------------
+# --- text that cannot be stored is named, not a 500 (docs/threat-model.md) -----------------------
 
 
 @pytest.mark.parametrize(("payload", "field"), [
@@ -616,7 +616,7 @@ def test_a_verify_with_text_that_cannot_be_stored_names_the_field(api, db, paylo
     assert "\u0000" not in body["message"]
 
 
-# --- the cache being away is a 503, not a 500 (issue 9, item 6c) ------------------------------
+# --- the cache being away is a 503, not a 500 (docs/threat-model.md) ------------------------------
 
 
 @pytest.fixture
@@ -659,7 +659,7 @@ def assert_plain_error_5xx(response, status: int, error: str) -> dict:
     return body
 
 
-# --- the published contract says what the server does (issue 9, item 11e) ---------------------
+# --- the published contract says what the server does (docs/threat-model.md) ---------------------
 
 
 def _openapi(raw_client) -> dict:
@@ -696,7 +696,7 @@ def test_an_offline_capture_with_a_nul_in_its_client_id_does_not_pass_validation
     """The counter's own upload (/counter/batch) validates entries with the same schema as the API."""
     from pydantic import ValidationError
 
-    from settlement.api import BatchItemIn
+    from settlement.batch import BatchItemIn
 
     entry = {"code": "x", "visit_type": "pharmacy", "client_id": "c\u00001", "captured_at": "2026-01-01T08:00:00+08:00",
              "items": [{"code": "X01", "name": "阿莫\ud800西林", "category": "A", "quantity": "1", "unit_price": "1"}]}

@@ -20,15 +20,16 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+import settlement.batch
 from accounts.models import OutboundMessage, Role, User
 from audit.models import AuditEvent
 from conftest import SignedApi, client_for, latest_code_sent_to, make_citizen, make_person, register_offline_counter
 from core import crypto
+from counter.actions import enrol_terminal_browser
+from counter.views import TERMINAL_COOKIE
 from family.models import GrantStatus, ProxyGrant
-from insurance.demo import seed_policy_rules
 from insurance.models import Institution, OfflineTerminal
-from settlement.actions import enrol_terminal_browser, revoke_offline_terminal
-from settlement.counter_views import TERMINAL_COOKIE
+from settlement.actions import revoke_offline_terminal
 from settlement.models import DisputeStatus, Reporter, Settlement, SettlementDispute
 from settlement.notices import not_me_token
 from vouchers.codes import issue_code_token
@@ -37,11 +38,6 @@ PILLS = {"code": "Y0001", "name": "阿莫西林胶囊", "category": "A", "quanti
 BATCH = "/api/v1/settlements/batch"
 TOTP_KEY = "3132333435363738393031323334353637383930"
 PASSWORD = "a-long-worker-password"
-
-
-@pytest.fixture
-def rules(db) -> None:
-    seed_policy_rules()
 
 
 def code_issued(person, *, seconds_ago: int = 0) -> str:
@@ -208,6 +204,44 @@ def test_a_counter_browser_enrolled_with_its_terminal_credential_captures_offlin
     assert Settlement.objects.get().offline_terminal == offline_counter.terminal
 
 
+def enrolled_desk(operator: User, offline_counter) -> Client:
+    desk = verified(operator)
+    _terminal, token = enrol_terminal_browser(operator=operator, key_id=offline_counter.terminal.key_id,
+                                              secret=offline_counter.secret)
+    desk.cookies[TERMINAL_COOKIE] = token
+    return desk
+
+
+def test_the_counter_and_the_terminal_key_upload_through_one_path_with_one_batch_limit(
+        operator, offline_counter, offline_api, mother, mother_user, son, rules, monkeypatch):
+    """docs/decisions.md, "One batch-upload path": the limit is set in one place and holds at both doors."""
+    monkeypatch.setattr(settlement.batch, "MAX_BATCH", 1)
+    desk = enrolled_desk(operator, offline_counter)
+    two = {"settlements": [capture(mother), capture(son.person)]}
+
+    by_key = offline_api.post(BATCH, two)
+    by_browser = desk.post("/counter/batch", two, content_type="application/json")
+
+    assert by_key.status_code == by_browser.status_code == 413
+    assert by_key.json() == by_browser.json()
+    assert by_key.json()["error"] == "batch_too_large" and "一次最多上传1笔" in by_key.json()["message"]
+    assert Settlement.objects.count() == 0
+
+
+def test_a_capture_uploaded_by_the_counter_and_again_with_the_terminal_key_settles_once(
+        operator, offline_counter, offline_api, mother, mother_user, rules):
+    entry = capture(mother, minutes_ago=5)
+    by_browser = enrolled_desk(operator, offline_counter).post("/counter/batch", {"settlements": [entry]},
+                                                               content_type="application/json")
+    by_key = offline_api.post(BATCH, {"settlements": [entry]})
+
+    first, again = by_browser.json()["results"][0], by_key.json()["results"][0]
+    assert first["ok"] and again["ok"]
+    assert {k: first[k] for k in again} == again  # the counter's answer adds what its screen shows
+    assert first["masked_name"] == mother.masked_name
+    assert Settlement.objects.count() == 1
+
+
 def test_neither_an_institution_key_nor_another_institutions_terminal_enrols_a_browser(
         operator, institution, mother_user):
     desk = verified(operator)
@@ -236,6 +270,16 @@ def test_an_offline_settlement_over_the_floor_limit_is_refused(offline_api, moth
     assert results["at"]["ok"] is True
     assert list(Settlement.objects.values_list("total", flat=True)) == [Decimal("200.00")]
     assert messages_to(mother.phone) == []  # nothing settled, nothing to tell
+
+
+def test_the_api_refuses_in_chinese_unless_the_counter_system_asks_for_english(offline_api, mother_user, mother):
+    over = [capture(mother, items=[{**PILLS, "quantity": "1", "unit_price": "200.01"}])]
+    chinese = offline_api.post(BATCH, {"settlements": over}).json()["results"][0]
+    assert chinese["error"] == "over_floor_limit" and "人工窗口" in chinese["message"]
+    over = [capture(mother, items=[{**PILLS, "quantity": "1", "unit_price": "200.01"}])]
+    english = offline_api.post(BATCH, {"settlements": over}, headers={"Accept-Language": "en"}).json()["results"][0]
+    assert english["error"] == "over_floor_limit" and "200.00" in english["message"]
+    assert "staffed window" in english["message"] and "人工" not in english["message"]
 
 
 def test_the_floor_limit_comes_from_the_settings(offline_api, mother_user, mother, rules, settings):
@@ -368,6 +412,26 @@ def test_the_sons_link_reports_as_the_son_and_finds_the_same_dispute(
     assert dispute.reporter == Reporter.PROXY and dispute.reported_by == son
 
 
+def test_after_reporting_she_can_pause_her_code_or_call_the_hotline_with_one_tap(
+        client, offline_api, mother_user, mother, son, rules):
+    grant(mother_user, mother, son, ("view_settlements",))
+    offline_api.post(BATCH, {"settlements": [capture(mother)]})
+    done = client.post(not_me_link(messages_to(mother.phone)[0])).content.decode()
+    pause = re.search(r'<a class="button" href="([^"]+)" data-testid="pause-code">([^<]+)</a>', done)
+    assert pause and pause.group(1) == "/code/lost/" and pause.group(2) == "暂停我的医保码"
+    assert 'href="tel:12393"' in done and "拨打 12393" in done
+    # Her son cannot pause her code for her: his page offers the call only.
+    sons = Client().post(not_me_link(messages_to(son.phone)[0])).content.decode()
+    assert 'data-testid="pause-code"' not in sons and 'href="tel:12393"' in sons
+
+
+def test_a_link_that_no_longer_works_has_a_spoken_guide_and_a_button_that_calls_the_hotline(client, db):
+    html = client.get("/records/not-me/x/").content.decode()
+    assert "链接不能用了" in html
+    assert 'data-voice-guide="/elder/voice/cmn/normal/not_me_invalid.audio"' in html
+    assert 'href="tel:12393"' in html and "拨打 12393" in html
+
+
 def test_the_not_me_page_works_in_elder_mode(client, offline_settlement, mother):
     client.cookies["elder_mode"] = "1"
     html = client.get(not_me_link(messages_to(mother.phone)[0])).content.decode()
@@ -459,6 +523,24 @@ def test_staff_see_the_open_report_call_her_and_close_it_with_a_note(client, off
     assert 'data-testid="not-me-closed"' in page and SettlementDispute.objects.count() == 1
 
 
+def test_the_terminal_form_asks_in_chinese_and_the_credential_page_fits_a_phone_with_copy_buttons(
+        client, institution):
+    from portal.admin_site import sync_staff_group
+
+    staff = worker("+8613300133006", Role.STAFF, name="赵敏")
+    staff.groups.add(sync_staff_group())
+    client.post("/accounts/worker/login/?next=/admin/", {"phone": "13300133006", "password": PASSWORD})
+    client.post("/accounts/worker/totp/", {"token": f"{totp(bytes.fromhex(TOTP_KEY), t0=0, step=30, digits=6):06d}"})
+    form = client.get("/admin/insurance/offlineterminal/add/").content.decode()
+    assert '<option value="" selected>请选择医院或药店</option>' in form and "Select an option" not in form
+    html = client.post("/admin/insurance/offlineterminal/add/", {
+        "institution": institution.pk, "name": "急诊收费处", "location": "急诊楼一楼", "_save": "1"}).content.decode()
+    assert '<dl class="terminal-credential">' in html and "<table" not in html.split('id="content-main"')[1]
+    for shown in ("terminal-key-id", "terminal-secret"):
+        assert f'data-copy-target="{shown}"' in html
+    assert "/static/js/copy.js" in html and "/static/css/admin-credential.css" in html
+
+
 def test_staff_register_an_offline_terminal_in_the_admin_see_its_secret_once_and_revoke_it(
         client, institution, mother_user, mother, rules):
     from portal.admin_site import sync_staff_group
@@ -495,7 +577,7 @@ def test_staff_register_an_offline_terminal_in_the_admin_see_its_secret_once_and
     assert counter.post(BATCH, {"settlements": [capture(mother)]}, now=int(time.time()) - 1).status_code == 401
 
 
-def test_the_demo_pharmacy_has_an_offline_terminal_whose_credential_seed_demo_prints(db):
+def test_the_demo_operator_can_enrol_her_counter_with_the_offline_terminal_seed_demo_prints(db):
     from io import StringIO
 
     from django.core.management import call_command
@@ -506,11 +588,18 @@ def test_the_demo_pharmacy_has_an_offline_terminal_whose_credential_seed_demo_pr
     call_command("seed_demo", stdout=printed)
     info = json.loads(out.getvalue())
     (terminal,) = info["offline_terminals"]
-    assert "药房" in terminal["institution"] and terminal["floor_limit_yuan"] == "200.00"
+    assert terminal["floor_limit_yuan"] == "200.00"
     assert terminal["key_id"] in printed.getvalue() and terminal["secret"] in printed.getvalue()
     assert OfflineTerminal.objects.filter(key_id=terminal["key_id"], is_active=True).count() == 1
 
+    # The README's operator enters the printed credential at /counter/offline/ and her browser is enrolled.
+    (operator_info,) = [w for w in info["workers"] if w["role"] == "operator"]
+    operator = User.objects.get_by_phone(operator_info["phone"])
+    assert operator.institution.name == terminal["institution"]
+    enrolled, _token = enrol_terminal_browser(operator=operator, key_id=terminal["key_id"], secret=terminal["secret"])
+    assert enrolled.key_id == terminal["key_id"]
+
     son = User.objects.get_by_phone(info["citizens"][1]["phone"]).person
-    entry = {**capture(son), "visit_type": "pharmacy"}
+    entry = capture(son)
     response = SignedApi(Client(), terminal["key_id"], terminal["secret"]).post(BATCH, {"settlements": [entry]})
     assert response.status_code == 200 and response.json()["accepted"] == 1

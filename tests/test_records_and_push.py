@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
 
-from conftest import client_for
-from insurance.demo import seed_policy_rules
-from portal.asgi import application
 from settlement.models import Settlement
+from tests.helpers import BILL
+from tests.socket_helpers import page_socket, session_cookie
 from vouchers.codes import issue_code_token
 
-BILL = {"visit_type": "outpatient", "items": [
-    {"code": "X01", "name": "阿莫西林胶囊", "category": "A", "quantity": "2", "unit_price": "25.00"}]}
+# Another patient's bill, told apart from hers by its total (75.00, not 50.00).
+OTHER_BILL = {"visit_type": "outpatient", "items": [
+    {"code": "X01", "name": "阿莫西林胶囊", "category": "A", "quantity": "3", "unit_price": "25.00"}]}
 
 
 @pytest.fixture
 def settled(api, mother_user, mother, django_capture_on_commit_callbacks):
-    seed_policy_rules()
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/settlements", {**BILL, "code": issue_code_token(mother.voucher.public_id)})
     return Settlement.objects.get(public_id=response.json()["id"])
@@ -37,22 +35,10 @@ def test_a_stranger_cannot_open_grandmas_receipt(stranger_client, settled):
     assert "测试第一医院" not in stranger_client.get("/records/").content.decode()
 
 
-def session_cookie(user) -> str:
-    """Sign in (synchronously, before any event loop runs) and return the session id."""
-    return client_for(user).cookies["sessionid"].value
-
-
-def _communicator(session: str | None, path="/ws/status/"):
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    if session is not None:
-        headers.append((b"cookie", f"sessionid={session}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_anonymous_socket_is_closed_with_4401():
     async def scenario():
-        comm = _communicator(None)
+        comm = page_socket(None)
         connected, _ = await comm.connect()
         assert connected
         message = await comm.receive_output(timeout=2)
@@ -68,7 +54,7 @@ def test_a_citizen_cannot_open_the_counter_socket(db):
     session = session_cookie(make_citizen(make_person(name="赵大海")))
 
     async def scenario():
-        comm = _communicator(session, "/ws/counter/")
+        comm = page_socket(session, "/ws/counter/")
         await comm.connect()
         assert await comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
 
@@ -83,7 +69,6 @@ def test_her_open_page_receives_each_state_and_a_strangers_does_not():
     from insurance.models import Institution
     from settlement.tasks import run_settlement
 
-    seed_policy_rules()
     grandma = make_citizen(make_person(name="王秀英"))
     stranger = make_citizen(make_person(name="赵大海"))
     Institution.objects.create(code="H1", name="测试第一医院", level="tertiary", region_code="330100",
@@ -93,7 +78,7 @@ def test_her_open_page_receives_each_state_and_a_strangers_does_not():
     token = issue_code_token(grandma.person.voucher.public_id)
 
     async def scenario():
-        mine, theirs = _communicator(grandma_session), _communicator(stranger_session)
+        mine, theirs = page_socket(grandma_session), page_socket(stranger_session)
         assert (await mine.connect())[0] and (await theirs.connect())[0]
         from channels.db import database_sync_to_async
 
@@ -113,9 +98,16 @@ def test_her_open_page_receives_each_state_and_a_strangers_does_not():
         assert any('data-status="presettled"' in h for h in seen)
         assert "医保支付" in seen[-1]
         assert await theirs.receive_nothing(timeout=0.3)
+        # His page does hear his own settlement, and that is the first thing it hears: the silence above was
+        # not a push that never works, and nothing of hers was on its way to him.
+        his_token = await database_sync_to_async(issue_code_token)(stranger.person.voucher.public_id)
+        response = await database_sync_to_async(api.post)("/api/v1/settlements", {**OTHER_BILL, "code": his_token})
+        assert response.status_code == 202
+        heard = await theirs.receive_from(timeout=3)
+        assert 'id="settlement-status"' in heard and 'data-status="received"' in heard and "75.00" in heard
         await mine.disconnect()
         # Reconnecting shows the current state at once.
-        again = _communicator(grandma_session)
+        again = page_socket(grandma_session)
         await again.connect()
         assert 'data-status="settled"' in await again.receive_from(timeout=3)
         await again.disconnect()

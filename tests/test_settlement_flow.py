@@ -8,18 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from insurance.demo import seed_policy_rules
-from insurance.policy import Accumulator
+from insurance.policy import Accumulator, PolicyRule
 from settlement.models import Settlement, Status
 from settlement.tasks import run_settlement, settlement_watchdog
 from vouchers.codes import issue_code_token
 
 PILLS = {"code": "X01", "name": "阿莫西林胶囊", "category": "A", "quantity": "2", "unit_price": "25.00"}
-
-
-@pytest.fixture
-def rules(db):
-    seed_policy_rules()
 
 
 def bill(**overrides):
@@ -139,6 +133,7 @@ def test_another_institution_cannot_read_the_settlement(api, mother_user, mother
 
 
 def test_no_rule_for_the_case_sends_her_to_the_manual_window(api, mother_user, mother, db):
+    PolicyRule.objects.filter(region_code=mother.region_code).delete()  # no table for her region (yet)
     response = api.post("/api/v1/settlements", bill(code=fresh_code(mother)))
     settlement = Settlement.objects.get(public_id=response.json()["id"])
     run_settlement.apply(args=[settlement.pk])
@@ -234,12 +229,12 @@ def _settle_at(institution, person, items=None):
     return settlement
 
 
-def test_out_of_region_pays_less_without_a_filing_than_with_one(mother_user, mother, rules):
+def test_out_of_region_pays_less_without_a_filing_than_with_one(mother_user, mother, rules, today):
     import datetime as dt
 
     from insurance.policy import Filing
 
-    Accumulator.objects.create(person=mother, year=dt.date.today().year, deductible_used=D("10000"))
+    Accumulator.objects.create(person=mother, year=today.year, deductible_used=D("10000"))
     shanghai = _institution_in("310000")
     unfiled = _settle_at(shanghai, mother)
     Filing.objects.create(person=mother, region_code="310000", valid_from=dt.date(2020, 1, 1))
@@ -251,13 +246,11 @@ def test_out_of_region_pays_less_without_a_filing_than_with_one(mother_user, mot
     assert (unfiled.fund_pay, filed.fund_pay, home.fund_pay) == (D("30.00"), D("37.50"), D("40.00"))
 
 
-def test_accumulators_add_up_across_settlements_exactly_once_each(mother_user, mother, rules):
-    import datetime as dt
-
+def test_accumulators_add_up_across_settlements_exactly_once_each(mother_user, mother, rules, today):
     hospital = _institution_in("330100")
     first = _settle_at(hospital, mother, items=[{**PILLS, "quantity": "10", "unit_price": "40.00"}])  # 400 yuan
     second = _settle_at(hospital, mother, items=[{**PILLS, "quantity": "1", "unit_price": "100.00"}])
-    acc = Accumulator.objects.get(person=mother, year=dt.date.today().year)
+    acc = Accumulator.objects.get(person=mother, year=today.year)
     # Deductible 300 met in the first bill; 80% of the rest in both.
     assert first.fund_pay == D("80.00") and second.fund_pay == D("80.00")
     assert acc.deductible_used == D("300.00")

@@ -75,7 +75,7 @@ def test_one_time_codes_are_stored_only_as_keyed_hashes(db):
     assert code not in raw
 
 
-# --- Redis away: no error page, nothing pending for ever (issue 9, item 6) ----------------------------
+# --- Redis away: no error page, nothing pending for ever (docs/threat-model.md) ----------------------------
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 GRANDMA = {"name": "王秀英", "id_number": "330100194403121123", "phone": "13800138001", "action": "send_sms"}

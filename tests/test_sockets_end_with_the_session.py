@@ -1,6 +1,7 @@
 """A page's socket lives no longer than the browser session that opened it: signing out (or the session
 ending any other way) closes it, and it hears nothing more of her, while her other signed-in browser
-keeps receiving her settlements."""
+keeps receiving her settlements. Each socket that must hear nothing first hears a settlement while its
+session lives, so a push that never works cannot pass for a socket that was closed."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import INSTITUTION_SECRET, SignedApi, make_citizen, make_person
-from insurance.demo import seed_policy_rules
 from insurance.models import Institution
-from tests.test_records_and_push import BILL, _communicator
+from tests.helpers import BILL
+from tests.socket_helpers import page_socket
 from vouchers.codes import issue_code_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,6 @@ CLOSED = {"type": "websocket.close", "code": 4401}
 
 
 def _grandma_with_two_browsers():
-    seed_policy_rules()
     grandma = make_citizen(make_person(name="王秀英"))
     Institution.objects.create(code="H1", name="测试第一医院", level="tertiary", region_code="330100",
                                api_key_id="test-h1", api_secret=INSTITUTION_SECRET)
@@ -54,9 +54,13 @@ def test_signing_out_closes_that_browsers_socket_and_her_other_browser_keeps_hea
     grandma, (phone, tablet), api = _grandma_with_two_browsers()
 
     async def scenario():
-        on_phone = _communicator(phone.cookies["sessionid"].value)
-        on_tablet = _communicator(tablet.cookies["sessionid"].value)
+        on_phone = page_socket(phone.cookies["sessionid"].value)
+        on_tablet = page_socket(tablet.cookies["sessionid"].value)
         assert (await on_phone.connect())[0] and (await on_tablet.connect())[0]
+        # Signed in, both browsers hear her settlement: the silence after sign-out is not a broken push.
+        await _settle(api, grandma)
+        assert 'id="settlement-status"' in await _until_settled(on_phone)
+        assert 'id="settlement-status"' in await _until_settled(on_tablet)
 
         signed_out = await database_sync_to_async(phone.post)("/accounts/logout/")
         assert signed_out.status_code == 302
@@ -75,9 +79,12 @@ def test_a_session_that_expired_without_anyone_saying_so_hears_nothing_more_and_
     phone_session = phone.cookies["sessionid"].value
 
     async def scenario():
-        on_phone = _communicator(phone_session)
-        on_tablet = _communicator(tablet.cookies["sessionid"].value)
+        on_phone = page_socket(phone_session)
+        on_tablet = page_socket(tablet.cookies["sessionid"].value)
         assert (await on_phone.connect())[0] and (await on_tablet.connect())[0]
+        await _settle(api, grandma)
+        assert 'data-status="settled"' in await _until_settled(on_phone)
+        assert 'data-status="settled"' in await _until_settled(on_tablet)
         # Expired in the store, no signal: only the consumer's own check can notice.
         await database_sync_to_async(Session.objects.filter(session_key=phone_session).update)(
             expire_date=timezone.now() - dt.timedelta(seconds=1))
@@ -96,8 +103,10 @@ def test_signing_in_as_someone_else_in_the_same_browser_closes_her_open_socket()
     neighbour = make_citizen(make_person(name="赵大海"))
 
     async def scenario():
-        on_phone = _communicator(phone.cookies["sessionid"].value)
+        on_phone = page_socket(phone.cookies["sessionid"].value)
         assert (await on_phone.connect())[0]
+        await _settle(api, grandma)
+        assert 'data-status="settled"' in await _until_settled(on_phone)
         # Django's sign-in flushes the previous user's session in that browser.
         await database_sync_to_async(phone.force_login)(neighbour, backend="accounts.backends.PhonePasswordBackend")
         assert await on_phone.receive_output(timeout=2) == CLOSED
@@ -117,8 +126,10 @@ def test_a_proxys_sign_out_closes_his_watching_socket():
     sons_phone.force_login(son, backend="accounts.backends.PhonePasswordBackend")
 
     async def scenario():
-        watching = _communicator(sons_phone.cookies["sessionid"].value)
+        watching = page_socket(sons_phone.cookies["sessionid"].value)
         assert (await watching.connect())[0]
+        await _settle(api, grandma)
+        assert 'id="family-live"' in await _until_settled(watching)
         await database_sync_to_async(sons_phone.post)("/accounts/logout/")
         assert await watching.receive_output(timeout=2) == CLOSED
         await _settle(api, grandma)

@@ -39,9 +39,10 @@ def staff(db) -> User:
 
 @pytest.fixture
 def rule(db) -> PolicyRule:
-    return PolicyRule.objects.create(scheme="employee", region_code="330100", level="tertiary",
-                                     visit_type="outpatient", locality="in_region", deductible="300",
-                                     ratio="0.800", annual_cap="10000")
+    """The table's rule for employees insured in Hangzhou at a tertiary hospital there (0.8, 300, 10000)."""
+    return PolicyRule.objects.get(scheme="employee", region_code="330100", level="tertiary",
+                                  visit_type="outpatient", locality="in_region", deductible="300",
+                                  ratio="0.800", annual_cap="10000")
 
 
 def sign_in_with_totp(client: Client, phone: str, password: str, next_url: str = "/admin/") -> str:

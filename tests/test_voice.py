@@ -1,4 +1,4 @@
-"""Voice guidance (issue 5): real speech from espeak-ng, gTTS through intercepted HTTP with a fallback, the disk
+"""Voice guidance (docs/architecture.md): real speech from espeak-ng, gTTS through intercepted HTTP with a fallback, the disk
 cache, audio small enough for weak networks, the voice URLs, and the pre-generation of every fixed guide.
 Nothing here touches the network: Google is answered by `responses`."""
 

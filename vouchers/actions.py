@@ -8,8 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.actions import record_event
+from audit.actions import record_event, record_proxy_use
+from audit.kinds import Kind
 from audit.models import Via
+from core.acting_for import proxy_used
+from elder_mode.actions import set_elder_mode
 from insurance.models import EnrollmentStatus, InsuredPerson
 from vouchers.codes import CodeClaims, CodeTokenError, verify_code_token
 from vouchers.models import UsedCodeToken, Voucher, VoucherStatus
@@ -22,8 +25,13 @@ class VoucherError(Exception):
 
 
 def activate_voucher(
-    person: InsuredPerson, *, actor=None, via: str = Via.SELF, ip: str | None = None, detail: dict | None = None
+    person: InsuredPerson, *, actor=None, via: str = Via.SELF, ip: str | None = None, detail: dict | None = None,
+    grant_id: int | None = None,
 ) -> Voucher:
+    """`grant_id`: a proxy activates it for her with this grant (recorded in the audit row, and the use is
+    noted and told to her once it commits)."""
+    if grant_id is not None:
+        detail = {**(detail or {}), "grant_id": grant_id}
     if person.status != EnrollmentStatus.ENROLLED:
         raise VoucherError(_("您的参保状态是“%(s)s”，暂时不能开通医保码。请拨打12393。")
                            % {"s": person.get_status_display()})
@@ -31,12 +39,22 @@ def activate_voucher(
         voucher, _created = Voucher.objects.select_for_update().get_or_create(person=person)
         if voucher.status == VoucherStatus.ACTIVE:
             return voucher
-        action = "voucher.reactivated" if voucher.status == VoucherStatus.SUSPENDED else "voucher.activated"
+        action = Kind.VOUCHER_REACTIVATED if voucher.status == VoucherStatus.SUSPENDED else Kind.VOUCHER_ACTIVATED
         voucher.status = VoucherStatus.ACTIVE
         voucher.activated_at = timezone.now()
         voucher.suspended_at = None
         voucher.save(update_fields=["status", "activated_at", "suspended_at"])
         record_event(action=action, via=via, actor=actor, subject=person, ip=ip, detail=detail)
+        if grant_id is not None and via == Via.PROXY:
+            proxy_used(grant_id, action)
+    return voucher
+
+
+def finish_activation(person: InsuredPerson, *, user, elder_mode: bool, ip: str | None = None) -> Voucher:
+    """The wizard's last step: her code opens and her display choice is kept on her account, together."""
+    with transaction.atomic():
+        voucher = activate_voucher(person, actor=user, ip=ip)
+        set_elder_mode(user, elder_mode)
     return voucher
 
 
@@ -50,7 +68,7 @@ def suspend_voucher(
         voucher.status = VoucherStatus.SUSPENDED
         voucher.suspended_at = timezone.now()
         voucher.save(update_fields=["status", "suspended_at"])
-        record_event(action="voucher.suspended", via=via, actor=actor, subject=person, ip=ip,
+        record_event(action=Kind.VOUCHER_SUSPENDED, via=via, actor=actor, subject=person, ip=ip,
                      detail={"reason": reason})
     return voucher
 
@@ -81,11 +99,29 @@ def consume_code(token: str, *, institution=None, now: int | None = None) -> tup
                 issued_at=dt.datetime.fromtimestamp(claims.issued_at, tz=dt.UTC),
             )
             record_event(
-                action="voucher.code_used",
+                action=Kind.CODE_USED,
                 via=Via.INSTITUTION,
                 actor_label=getattr(institution, "name", ""),
                 subject=voucher.person,
             )
     except IntegrityError:
         raise CodeTokenError("code_used", _("这个医保码已经用过一次了，请让对方刷新后再扫。")) from None
+    return claims, voucher
+
+
+def note_code_shown(person: InsuredPerson, *, actor, grant_id: int | None = None, ip: str | None = None) -> None:
+    """Her code page was opened: by herself, or by a proxy with grant `grant_id` (then she is told)."""
+    if grant_id is None:
+        with transaction.atomic():
+            record_event(action=Kind.CODE_SHOWN, actor=actor, subject=person, ip=ip)
+    else:
+        record_proxy_use(Kind.CODE_SHOWN, actor=actor, subject=person, grant_id=grant_id, ip=ip)
+
+
+def verify_code_for(token: str, *, institution, ip: str | None = None) -> tuple[CodeClaims, Voucher]:
+    """A counter checks a scanned code (without using it): the row in her account record says who did."""
+    claims, voucher = check_code(token)
+    with transaction.atomic():
+        record_event(action=Kind.CODE_VERIFIED, via=Via.INSTITUTION, actor_label=institution.name,
+                     subject=voucher.person, ip=ip)
     return claims, voucher

@@ -1,4 +1,4 @@
-"""The signed rotating code (DESIGN §3.2).
+"""The signed rotating code (docs/design.md §3.2).
 
 Layout, before base64url: version (1 byte) | key id (4) | voucher public id (16) | issued at,
 unix seconds (8) | nonce (12) | Ed25519 signature over everything before it (64) = 105 bytes.

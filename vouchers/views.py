@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,15 +19,15 @@ from accounts.actions import (
     BindingError,
     OtpError,
     send_one_time_code,
-    set_elder_mode,
     sign_in_and_bind,
     verify_identity,
 )
 from accounts.models import Channel, Purpose
-from audit.actions import client_ip, record_event
+from core.acting_for import own_account_only, requires_scope
+from core.client_address import client_ip
 from core.masking import mask_phone
 from elder_mode.preferences import remember_elder_mode
-from vouchers.actions import VoucherError, activate_voucher, suspend_voucher
+from vouchers.actions import VoucherError, finish_activation, note_code_shown, suspend_voucher
 from vouchers.codes import issue_code_token
 from vouchers.forms import AgreeForm, IdentityForm
 from vouchers.models import VoucherStatus
@@ -72,9 +73,11 @@ def identity(request: HttpRequest) -> HttpResponse:
                     else:
                         notice = _("验证码已发到 %(p)s，5分钟内有效。") % {"p": mask_phone(data["phone"])}
                 else:
-                    person = sign_in_and_bind(request, name=data["name"], id_number=data["id_number"],
-                                              phone_e164=data["phone"], code=data["code"])
-                    request.session[_SESSION_KEY] = {"person": person.pk, "at": time.time()}
+                    user = sign_in_and_bind(name=data["name"], id_number=data["id_number"],
+                                            phone_e164=data["phone"], code=data["code"], ip=client_ip(request))
+                    if not request.user.is_authenticated or request.user.pk != user.pk:
+                        login(request, user, backend="accounts.backends.PhonePasswordBackend")
+                    request.session[_SESSION_KEY] = {"person": user.person_id, "at": time.time()}
                     return redirect("vouchers:confirm")
             except BindingError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -113,11 +116,11 @@ def agree(request: HttpRequest) -> HttpResponse:
     form = AgreeForm(request.POST or None, initial={"elder_mode": "1" if person.age >= 60 else "0"})
     if request.method == "POST" and form.is_valid():
         try:
-            activate_voucher(person, actor=request.user, ip=client_ip(request))
+            finish_activation(person, user=request.user, elder_mode=form.cleaned_data["elder_mode"],
+                              ip=client_ip(request))
         except VoucherError as exc:
             error = exc.message
         else:
-            set_elder_mode(request.user, form.cleaned_data["elder_mode"])
             request.session.pop(_SESSION_KEY, None)
             response = redirect("vouchers:code")
             remember_elder_mode(response, form.cleaned_data["elder_mode"])
@@ -125,16 +128,9 @@ def agree(request: HttpRequest) -> HttpResponse:
     return render(request, "vouchers/agree.html", {"form": form, "step": 3, "error": error})
 
 
-def _subject(request: HttpRequest):
-    """The person whose code this request may show: herself, or (acting for) a principal who granted
-    show_code. None means: not allowed."""
-    if not request.may("show_code"):
-        return None
-    return request.subject_person
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "vouchers/not_allowed.html", status=403)
+def _code_gone(request: HttpRequest) -> HttpResponse:
+    """The refreshing card of a proxy whose grant no longer includes show_code: the code goes away."""
+    return render(request, "vouchers/_code_gone.html", status=403)
 
 
 def _card_url(request: HttpRequest, large: bool) -> str:
@@ -169,10 +165,10 @@ def _code_context(request: HttpRequest, person, *, large: bool = False) -> dict 
 
 @never_cache
 @login_required
+@requires_scope("show_code")
 def code(request: HttpRequest) -> HttpResponse:
-    person = _subject(request)
-    if request.acting_grant is not None and person is None:
-        return _forbidden(request)
+    """Her code: herself, or (acting for her) a proxy whose grant includes show_code."""
+    person = request.subject_person
     if person is None:
         return redirect("vouchers:activate")
     voucher = voucher_of(person)
@@ -180,17 +176,17 @@ def code(request: HttpRequest) -> HttpResponse:
         return render(request, "vouchers/not_active.html", {"voucher": voucher, "acting": request.acting_grant})
     large = request.resolver_match.url_name == "code_large"
     grant = request.acting_grant
-    record_event(action="voucher.code_shown", actor=request.user, subject=person, ip=client_ip(request),
-                 via=request.subject_via, detail={"grant_id": grant.pk} if grant else None)
+    note_code_shown(person, actor=request.user, grant_id=grant.pk if grant else None, ip=client_ip(request))
     return render(request, "vouchers/code.html", _code_context(request, person, large=large))
 
 
 @never_cache
 @login_required
+@requires_scope("show_code", denied=_code_gone)
 def code_card(request: HttpRequest) -> HttpResponse:
     """The fragment htmx swaps in every 30 seconds: a fresh QR and countdown. Checked again each time,
     so a revoked proxy's open page stops getting codes."""
-    person = _subject(request)
+    person = request.subject_person
     grant = request.acting_grant
     expected = str(grant.public_id) if grant else "self"
     if person is None or request.GET.get("as", expected) != expected:
@@ -204,9 +200,8 @@ def code_card(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@own_account_only  # only she can suspend her own code
 def lost_phone(request: HttpRequest) -> HttpResponse:
-    if request.acting_grant is not None:  # only she can suspend her own code
-        return _forbidden(request)
     person = request.user.person
     voucher = voucher_of(person)
     if voucher is None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from elder_mode.voice.guides import guide_text
+
 register = template.Library()
 
 
 def _guide_text(key: str) -> str:
-    try:
-        from elder_mode.voice.guides import guide_text
-    except ImportError:  # the voice package is optional at import time (tests of other apps)
-        return ""
     try:
         return guide_text(key)
     except KeyError:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import requests
 from django.conf import settings
 
 from elder_mode.voice import audio
@@ -112,7 +113,7 @@ class GttsEngine:
 
     def available(self) -> bool:
         try:
-            import gtts  # noqa: F401
+            import gtts  # noqa: F401  (optional engine: the portal runs without gTTS)
         except ImportError:
             return False
         return audio.encoder_available() and audio.can_read("mp3")
@@ -120,10 +121,9 @@ class GttsEngine:
     def fetch_mp3(self, text: str, voice: str, rate: str) -> bytes:
         """Google's MP3 (24 kHz, 32 kbit/s) as the gTTS library fetches it."""
         try:
-            from gtts import gTTS, gTTSError
+            from gtts import gTTS, gTTSError  # optional engine: the portal runs without gTTS
         except ImportError as exc:
             raise SpeechError("gTTS is not installed") from exc
-        import requests
 
         try:
             # lang_check=False: our voices are gTTS 2.5.4 codes already, and its check wrongly calls "zh-CN" deprecated.
@@ -138,7 +138,6 @@ class GttsEngine:
     def _verified_stream(self, tts) -> Iterator[bytes]:
         """gTTS's own ``stream()`` sends with ``verify=False`` (docs/decisions.md, "gTTS"): we send the
         requests it prepares through a session that verifies TLS, and read the audio the same way."""
-        import requests
 
         with requests.Session() as session:
             session.verify = True

@@ -110,6 +110,11 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "我哋已经收到你嘅报告。医保局职员会喺一个工作日之内打电话俾你。急嘅话，请打12393。",
         "en": "We have your report. Insurance bureau staff will call you within one working day. If it is urgent, call 12393.",
     },
+    "not_me_invalid": {
+        "cmn": "这个链接不能用了。如果短信里说的结算不是您本人，请打12393，告诉工作人员短信里的时间和金额。",
+        "yue": "呢条链接用唔到喇。如果短信讲嘅结算唔係你本人，请打12393，话俾职员听短信入面嘅时间同金额。",
+        "en": "This link no longer works. If the payment in the text message was not you, call 12393 and tell the staff the time and amount in the message.",
+    },
     "help": {
         "cmn": "需要帮忙，请打12393。也可以点请家人帮我，我们会告诉您的家人。",
         "yue": "要帮手，请打12393。你都可以按请家人帮我，我哋会通知你屋企人。",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -21,7 +22,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "daphne",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the staff site (password + TOTP)
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "insurance",
+    "live",
     "vouchers",
     "settlement",
+    "counter",
     "family",
     "assist",
     "elder_mode",
@@ -121,7 +123,6 @@ else:
 
 def _next_redis_db(url: str) -> str:
     """redis://host:6379/0 -> redis://host:6379/1 (the database after the one the broker uses)."""
-    from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
     db = parts.path.strip("/")
@@ -205,7 +206,7 @@ PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 
 OTP_TOTP_ISSUER = "医保通"
 
-# One-time codes (DESIGN §8): 6 digits, 5 minutes, 5 tries, rate limits per phone and per IP.
+# One-time codes (docs/design.md §8): 6 digits, 5 minutes, 5 tries, rate limits per phone and per IP.
 OTP_CODE_TTL_SECONDS = 300
 OTP_MAX_TRIES = 5
 OTP_RESEND_AFTER_SECONDS = env_int("OTP_RESEND_AFTER_SECONDS", 60, minimum=0)

@@ -43,16 +43,25 @@
     return out;
   }
 
-  function show(kind, message) {
+  // A message says what it is by a glyph as well as by colour, like the alerts the server renders.
+  // `offlineNote` marks the "saved, will upload" notes, which go once the network is back and the queue is sent.
+  function show(kind, message, offlineNote) {
     messageOut.textContent = "";
     if (!message) return;
     var p = document.createElement("p");
     p.className = "alert " + (kind === "error" ? "alert-error" : "alert-ok");
     p.setAttribute("role", kind === "error" ? "alert" : "status");
     p.setAttribute("data-testid", kind === "error" ? "counter-error" : "counter-notice");
-    p.textContent = message;
+    if (offlineNote) p.setAttribute("data-offline-note", "true");
+    var glyph = document.createElement("span");
+    glyph.setAttribute("aria-hidden", "true");
+    glyph.textContent = kind === "error" ? "\u26a0 " : "\u2713 ";
+    p.appendChild(glyph);
+    p.appendChild(document.createTextNode(message));
     messageOut.appendChild(p);
   }
+
+  function offlineNoteShown() { return !!messageOut.querySelector("[data-offline-note]"); }
 
   // --- storage ---------------------------------------------------------------------------------
 
@@ -313,7 +322,7 @@
         items: bill.items,
       });
       saveQueue(queue);
-      show("ok", text("saved"));
+      show("ok", text("saved"), true);
       clearForm();
     }, function (problem) {
       show("error", text(problem instanceof CodeProblem ? problem.name : "no-crypto"));
@@ -363,6 +372,7 @@
         });
         saveQueue(loadQueue().filter(function (entry) { return !answered[entry.client_id]; }));
         uploading = false;
+        if (!loadQueue().length && offlineNoteShown()) show("ok", "");  // sent: "saved, will upload" is over
         if (Object.keys(answered).length && loadQueue().length) upload();
       })
       .catch(function () {
@@ -414,7 +424,12 @@
     else rescan();
   });
 
-  window.addEventListener("online", function () { renderNetwork(); refreshKeys(); upload(); });
+  window.addEventListener("online", function () {
+    renderNetwork();
+    if (offlineNoteShown()) show("ok", loadQueue().length ? text("back-online") : "", true);
+    refreshKeys();
+    upload();
+  });
   window.addEventListener("offline", renderNetwork);
   window.setInterval(upload, 30000);
 

@@ -37,8 +37,18 @@
     var t = e.detail && e.detail.target;
     if (t && t.querySelector) speakResult(t.matches("[data-speak]") ? t : t.querySelector("[data-speak]"));
   });
+  // Only Chinese can be spoken (the say endpoint refuses other letters): an English page keeps its guide.
+  function speakable(text) { return !!text && /[\u4e00-\u9fff]/.test(text) && !/[A-Za-z]/.test(text); }
   document.addEventListener("DOMContentLoaded", function () {
     if (!voiceOn()) return;
+    // A page that answers with an error says the error, not the step's guide: that is what she must act on.
+    var error = document.querySelector("main [data-error-focus][data-speak], main [role=alert][data-speak]");
+    var text = error && error.getAttribute("data-speak");
+    if (speakable(text)) {
+      lastSpoken = text;
+      play(sayUrl(text));
+      return;
+    }
     var guide = document.querySelector("[data-voice-guide]");
     if (guide) play(guide.getAttribute("data-voice-guide"));
   });

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from accounts.models import Role, User
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,6 +27,10 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 # A common Android phone: the screen 奶奶 holds.
 PHONE_VIEWPORT = {"width": 412, "height": 915}
 STEP_TIMEOUT_MS = 10_000
+# The counter's operator (钱收费), as the `operator` fixture creates her.
+OPERATOR_PHONE = "+8613700137005"
+OPERATOR_PASSWORD = "a-long-operator-password"
+OPERATOR_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 # The rules axe runs by default (WCAG 2.0-2.2 A/AA and best practices), plus the AAA contrast rule:
 # the design asks for at least 7:1 text contrast, for elder eyes.
@@ -99,6 +106,15 @@ def page(browser_context: BrowserContext, page_problems: list[str]) -> Page:
 @pytest.fixture(scope="session")
 def axe() -> Axe:
     return Axe()
+
+
+@pytest.fixture
+def operator(institution) -> User:
+    """钱收费, the hospital's counter operator, with her password and authenticator (helpers.py signs her in)."""
+    user = User.objects.create_user(OPERATOR_PHONE, OPERATOR_PASSWORD, role=Role.OPERATOR, institution=institution,
+                                    display_name="钱收费")
+    TOTPDevice.objects.create(user=user, name="counter", confirmed=True, key=OPERATOR_TOTP_KEY)
+    return user
 
 
 @pytest.fixture

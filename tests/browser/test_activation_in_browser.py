@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from urllib.parse import unquote
 
 import pytest
 import zxingcpp
@@ -22,17 +23,14 @@ from insurance.models import InsuredPerson
 from vouchers.codes import verify_code_token
 from vouchers.selectors import voucher_of
 
+from .conftest import SCREENSHOTS
+from .helpers import ELDER_MIN_TEXT_PX, body_font_px, elder_size_problems
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_SCREENS = 4
-ELDER_MIN_TEXT_PX = 24
-ELDER_MIN_TARGET_PX = 60
 # The phone number as she would type it from her SMS-receiving phone, without +86.
 TYPED_PHONE = "13800138001"
-
-
-def body_font_px(page: Page) -> float:
-    return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
 
 
 def voucher_scanned_from_screen(page: Page) -> uuid.UUID:
@@ -45,28 +43,6 @@ def voucher_scanned_from_screen(page: Page) -> uuid.UUID:
 
 def qr_width(page: Page) -> float:
     return page.get_by_test_id("qr").bounding_box()["width"]
-
-
-# Everything she can tap, measured; links inside a sentence (the hotline number) are exempt, as in WCAG.
-_TARGETS_JS = """min => [...document.querySelectorAll(
-      'a, button, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), .choice label')]
-    .filter(el => el.getClientRects().length && !el.closest('p') && !el.classList.contains('skip-link'))
-    .map(el => [el.textContent.trim() || el.name || el.id, el.getBoundingClientRect()])
-    .filter(([, r]) => r.height < min || r.width < min)
-    .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
-
-
-def elder_size_problems(page: Page) -> list[str]:
-    """What breaks the elder-mode sizes on this screen: text under 24px, tight lines, targets under 60px."""
-    problems = []
-    text_px = body_font_px(page)
-    if text_px < ELDER_MIN_TEXT_PX:
-        problems.append(f"body text is {text_px}px")
-    line_px = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
-    if line_px < 1.5 * text_px:
-        problems.append(f"line height is {line_px}px for {text_px}px text")
-    problems += [f"small target: {t}" for t in page.evaluate(_TARGETS_JS, ELDER_MIN_TARGET_PX)]
-    return problems
 
 
 def activate_in_browser(page: Page, journey, mother: InsuredPerson, *, elder: bool):
@@ -192,3 +168,42 @@ def test_the_large_code_view_and_her_account_record_have_no_accessibility_violat
 
     assert page_problems == []
     walk.assert_accessible()
+
+
+SMALL_PHONE = {"width": 360, "height": 640}
+
+
+def test_on_a_small_phone_her_error_is_on_the_first_screen_focused_and_read_aloud_instead_of_the_guide(
+    page: Page, browser_context, live_server, page_problems, mother, settings, transactional_db
+) -> None:
+    settings.IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR = 1
+    browser_context.add_cookies([{"name": name, "value": value, "url": live_server.url}
+                                 for name, value in (("elder_mode", "1"), ("voice", "on"))])
+    page.set_viewport_size(SMALL_PHONE)
+    heard: list[str] = []
+    page.on("request", lambda request: heard.append(request.url) if "/elder/voice/" in request.url else None)
+    page.goto("/activate/")
+    expect(page.locator("html")).to_have_attribute("data-voice", "on")
+
+    def send(name: str) -> None:
+        heard.clear()
+        page.get_by_label("姓名", exact=True).fill(name)
+        page.get_by_label("身份证号", exact=True).fill(mother.id_number)
+        page.get_by_label("在医保局登记的手机号", exact=True).fill(TYPED_PHONE)
+        page.get_by_test_id("send-code").click()
+        page.wait_for_load_state()
+
+    for name, says in (("王秀兰", "对不上医保登记"), (mother.name, "核对的次数太多了")):
+        send(name)
+        error = page.get_by_test_id("form-error")
+        expect(error).to_contain_text(says)
+        expect(error).to_be_focused()
+        box = error.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= SMALL_PHONE["height"], box
+        page.wait_for_timeout(300)
+        assert heard and "/elder/voice/say?" in heard[0] and says in unquote(heard[0]), heard
+        assert not any("/identity." in url for url in heard), heard  # not the step's guide
+    call = page.get_by_test_id("form-error").get_by_role("link", name="拨打 12393")
+    expect(call).to_have_attribute("href", "tel:12393")
+    page.screenshot(path=str(SCREENSHOTS / "activation" / "small-phone-limit.png"))
+    assert page_problems == []

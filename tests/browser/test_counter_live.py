@@ -7,100 +7,27 @@ Screenshots go to artifacts/screenshots/counter/; axe-core checks both pages.
 
 from __future__ import annotations
 
-import base64
-import io
 import time
 from decimal import Decimal
 
 import pytest
-import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from accounts.models import Role, User
-from conftest import client_for
-from insurance.demo import seed_policy_rules
+from accounts.models import User
+from conftest import client_for, register_offline_counter
+from counter.actions import enrol_terminal_browser
+from counter.views import TERMINAL_COOKIE
 from settlement.models import Settlement, Status
 from vouchers.codes import issue_code_token
 
 from .conftest import AXE_OPTIONS, SCREENSHOTS, axe_report
+from .helpers import fill_the_bill, open_context, sign_in_at_the_counter, token_in_qr, watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = SCREENSHOTS / "counter"
-PASSWORD = "a-long-operator-password"
-OPERATOR_PHONE = "+8613700137005"
-TOTP_KEY = "3132333435363738393031323334353637383930"
 QUEUE_KEY_PREFIX = "yibaotong.counter.queue."
-STEP_MS = 10_000
-
-
-@pytest.fixture
-def operator(institution) -> User:
-    user = User.objects.create_user(OPERATOR_PHONE, PASSWORD, role=Role.OPERATOR, institution=institution,
-                                    display_name="钱收费")
-    TOTPDevice.objects.create(user=user, name="counter", confirmed=True, key=TOTP_KEY)
-    return user
-
-
-@pytest.fixture
-def rules(transactional_db) -> None:
-    seed_policy_rules()
-
-
-def open_context(browser: Browser, base_url: str, **options) -> BrowserContext:
-    context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  device_scale_factor=1, **options)
-    context.set_default_timeout(STEP_MS)
-    return context
-
-
-def watched(page: Page) -> Page:
-    """Collect script errors and CSP refusals: the pages must work under the strict CSP."""
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
-            if "Content Security Policy" in msg.text else None)
-    page.problems = problems  # type: ignore[attr-defined]
-    return page
-
-
-def sign_in_at_the_counter(context: BrowserContext) -> Page:
-    """The operator's two steps, password then TOTP, through the real pages."""
-    page = watched(context.new_page())
-    page.goto("/counter/")
-    page.wait_for_url("**/accounts/worker/login/**")
-    page.get_by_label("手机号", exact=True).fill("13700137005")
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="下一步").click()
-    page.wait_for_url("**/accounts/worker/totp/")
-    page.get_by_label("动态口令", exact=True).fill(f"{totp(bytes.fromhex(TOTP_KEY), t0=0, step=30, digits=6):06d}")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("load")
-    page.goto("/counter/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("收费台结算")
-    return page
-
-
-def token_in_qr(page: Page) -> str:
-    """Read the code the way a scanner does: decode the QR image on her screen."""
-    src = page.get_by_test_id("qr").get_attribute("src")
-    assert src and src.startswith("data:image/png;base64,")
-    image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
-    found = zxingcpp.read_barcodes(image)
-    assert found, "the QR code on her page could not be read"
-    return found[0].text
-
-
-def fill_the_bill(page: Page, token: str) -> None:
-    page.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")
-    row = page.locator("#counter-rows tr").first
-    expect(row.locator("[data-field=name]")).to_have_value("阿莫西林胶囊")
-    row.locator("[data-field=quantity]").fill("2")
-    page.get_by_label("医保码", exact=True).fill(token)
 
 
 def check_accessibility(page: Page, axe: Axe, name: str, found: dict[str, list]) -> None:
@@ -177,10 +104,6 @@ def queued(page: Page) -> list[dict]:
 
 def registered_as_offline_terminal(context: BrowserContext, base_url: str, operator: User):
     """Staff registered a terminal for this counter and the browser was enrolled with its credential."""
-    from conftest import register_offline_counter
-    from settlement.actions import enrol_terminal_browser
-    from settlement.counter_views import TERMINAL_COOKIE
-
     registered = register_offline_counter(operator.institution)
     terminal, token = enrol_terminal_browser(operator=operator, key_id=registered.terminal.key_id,
                                              secret=registered.secret)
@@ -263,6 +186,39 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
     broken = {name: found for name, found in violations.items() if found}
     assert not broken, "axe-core found violations:\n" + "\n".join(
         f"{name}:\n{axe_report(found)}" for name, found in broken.items())
+
+
+def test_offline_messages_say_what_they_are_without_colour_and_the_saved_note_goes_once_it_is_uploaded(
+        chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
+    desk = open_context(chromium, asgi_live_server, viewport={"width": 360, "height": 640})
+    try:
+        registered_as_offline_terminal(desk, asgi_live_server, operator)
+        counter = sign_in_at_the_counter(desk)
+        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+        desk.set_offline(True)
+        fill_the_bill(counter, issue_code_token(mother.voucher.public_id, now=int(time.time()) - 120))
+        counter.get_by_test_id("counter-submit").click()
+        error = counter.get_by_test_id("counter-error")
+        expect(error).to_contain_text("已过期")
+        assert error.inner_text().startswith("⚠")
+        assert error.locator("[aria-hidden=true]").inner_text().strip() == "⚠"
+
+        counter.get_by_label("医保码", exact=True).fill(issue_code_token(mother.voucher.public_id))
+        counter.get_by_test_id("counter-submit").click()
+        saved = counter.get_by_test_id("counter-notice")
+        expect(saved).to_contain_text("这笔结算已保存")
+        assert saved.inner_text().startswith("✓")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        counter.screenshot(path=str(SHOTS / "small-offline-saved.png"))
+
+        desk.set_offline(False)
+        expect(counter.get_by_test_id("counter-uploads")).to_contain_text("已上传")
+        expect(counter.locator("#counter-message")).not_to_contain_text("没有网络")
+        counter.screenshot(path=str(SHOTS / "small-offline-uploaded.png"))
+        assert Settlement.objects.count() == 1
+        assert counter.problems == []  # type: ignore[attr-defined]
+    finally:
+        desk.close()
 
 
 def test_a_counter_not_registered_for_offline_work_says_so_and_keeps_nothing_without_network(

@@ -37,14 +37,13 @@ from accounts.models import User
 from conftest import INSTITUTION_SECRET, client_for
 from family.actions import invite_proxy, request_grant
 from family.models import GrantStatus, ProxyGrant
-from insurance.demo import seed_policy_rules
 from insurance.models import Institution, InsuredPerson
 from settlement.models import Settlement, Status
 from settlement.signing import signed_headers
 from vouchers.codes import issue_code_token
 
 from .conftest import AXE_OPTIONS, PHONE_VIEWPORT, SCREENSHOTS, STEP_TIMEOUT_MS, axe_report
-from .test_counter_live import operator, watched  # noqa: F401 (operator is a fixture)
+from .helpers import watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -286,9 +285,8 @@ def settle_over_the_api(base_url: str, institution: Institution, payload: dict) 
 
 @pytest.fixture
 def world(asgi_live_server: str, mother: InsuredPerson, mother_user: User, son: User, stranger: User,
-          operator: User, institution: Institution) -> World:  # noqa: F811 (operator is a fixture)
+          operator: User, institution: Institution) -> World:
     """奶奶 with one settlement, her son helping her (active), and a pending request from a third person."""
-    seed_policy_rules()
     settlement = settle_over_the_api(asgi_live_server, institution,
                                      {**BILL, "code": issue_code_token(mother.voucher.public_id)})
     assert settlement.status == Status.SETTLED and settlement.total == Decimal("50.00")

@@ -40,9 +40,7 @@ from insurance.models import InsuredPerson
 from vouchers.selectors import voucher_status_of
 
 from .conftest import AXE_OPTIONS, SCREENSHOTS, axe_report
-from .test_activation_in_browser import elder_size_problems
-from .test_counter_live import open_context, watched
-from .test_family_live import listening, not_reloaded, phone_of
+from .helpers import elder_size_problems, listening, not_reloaded, open_context, phone_of, watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

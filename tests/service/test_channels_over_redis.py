@@ -41,13 +41,21 @@ def test_a_listener_outside_the_group_hears_nothing(services):
     layer = get_channel_layer()
     group = f"settlement-{uuid.uuid4().hex}"
 
-    async def send_and_listen_elsewhere() -> bool:
-        outsider = await layer.new_channel()
-        await layer.group_send(group, {"type": "settlement.status", "status": "paid"})
+    async def send_and_listen_inside_and_elsewhere() -> tuple[dict, bool]:
+        member, outsider = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add(group, member)
+        try:
+            await layer.group_send(group, {"type": "settlement.status", "status": "paid"})
+            # The group's own member hears it (so the silence below is not a message that never went out)...
+            heard = await asyncio.wait_for(layer.receive(member), timeout=5)
+        finally:
+            await layer.group_discard(group, member)
         try:
             await asyncio.wait_for(layer.receive(outsider), timeout=1)
         except TimeoutError:
-            return False
-        return True
+            return heard, False
+        return heard, True
 
-    assert async_to_sync(send_and_listen_elsewhere)() is False
+    heard, outsider_heard = async_to_sync(send_and_listen_inside_and_elsewhere)()
+    assert heard == {"type": "settlement.status", "status": "paid"}
+    assert outsider_heard is False  # ...and the outsider does not

@@ -1,4 +1,4 @@
-"""The institution API's contract on PostgreSQL, Redis and a real ASGI server (issue 9, items 2, 6, 11).
+"""The institution API's contract on PostgreSQL, Redis and a real ASGI server (docs/threat-model.md).
 
 Many copies of one bill sent at the same moment with one Idempotency-Key make exactly one settlement;
 text PostgreSQL cannot store, chunked bodies over the limit and Redis being away all get a plain 4xx/503.

@@ -11,7 +11,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from conftest import make_citizen, make_person
-from insurance.demo import seed_policy_rules
 from service.service_processes import open_status_socket, session_cookie, signed_post, wait_for_settlement
 from settlement.models import Settlement
 from vouchers.codes import issue_code_token
@@ -23,6 +22,9 @@ BILL = {"visit_type": "outpatient", "items": [
     {"code": "J02", "name": "血常规检查", "category": "A", "quantity": "1", "unit_price": "120.00"},
 ]}
 FINAL = ('data-status="settled"', 'data-status="failed"', 'data-status="manual"')
+# The stranger's own bill, told apart from hers by its total.
+HIS_BILL = {"visit_type": "outpatient", "items": [
+    {"code": "X01", "name": "阿莫西林胶囊", "category": "A", "quantity": "3", "unit_price": "25.00"}]}
 
 
 def _status_of(fragment: str) -> str:
@@ -40,7 +42,6 @@ def _yuan(value: Decimal) -> str:
 def test_grandmas_page_hears_received_then_the_final_split_in_chinese_and_a_strangers_page_hears_nothing(
     asgi_server, celery_worker, institution,
 ):
-    seed_policy_rules()
     grandma_user = make_citizen(make_person(name="王秀英", account_balance=Decimal("2380.50")))
     grandma = grandma_user.person
     stranger = make_citizen(make_person(name="赵大海"))
@@ -55,9 +56,15 @@ def test_grandmas_page_hears_received_then_the_final_split_in_chinese_and_a_stra
         fragments = [page.recv(timeout=10)]
         while not any(final in fragments[-1] for final in FINAL):
             fragments.append(page.recv(timeout=15))
-        # Nothing about her settlement reached another citizen's page.
+        # Nothing about her settlement reached another citizen's page...
         with pytest.raises(TimeoutError):
             strangers_page.recv(timeout=0.5)
+        # ...which does hear his own settlement, first: his socket works, and nothing of hers was on its way.
+        his = signed_post(asgi_server, institution, "/api/v1/settlements",
+                          {**HIS_BILL, "code": issue_code_token(stranger.person.voucher.public_id)})
+        assert his.status_code == 202, his.text + "\n" + asgi_server.describe()
+        heard = strangers_page.recv(timeout=10)
+        assert 'data-status="received"' in heard and "合计 75.00 元" in heard, heard
 
     statuses = [_status_of(fragment) for fragment in fragments]
     assert statuses[0] == "received", statuses

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from conftest import register_offline_counter
-from insurance.demo import seed_policy_rules
 from insurance.models import Institution
 from settlement.actions import ItemIn, report_not_me, submit_settlement
 from settlement.models import Reporter, Settlement, SettlementDispute
@@ -59,7 +58,6 @@ def offline_capture(institution, person, minutes_ago: float):
 
 def test_eight_presses_of_not_me_at_the_same_instant_open_one_dispute(services, institution, mother_user, mother):
     assert connection.vendor == "postgresql"
-    seed_policy_rules()
     settlement = submit_settlement(**offline_capture(institution, mother, minutes_ago=3))
     outcomes = all_at_once(8, lambda i: report_not_me(settlement, reporter=Reporter.PRINCIPAL, user=mother_user))
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
@@ -71,7 +69,6 @@ def test_eight_presses_of_not_me_at_the_same_instant_open_one_dispute(services, 
 
 def test_two_institutions_uploading_the_same_vouchers_captures_together_flag_each_other(
         services, institution, mother_user, mother):
-    seed_policy_rules()
     pharmacy = Institution.objects.create(code="P8", name="街口药房", level="pharmacy", region_code="330100",
                                           api_key_id="p8", api_secret="p8-secret-0123456789")
     captures = [offline_capture(institution, mother, minutes_ago=6), offline_capture(pharmacy, mother, minutes_ago=2)]

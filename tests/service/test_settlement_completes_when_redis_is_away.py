@@ -19,9 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from conftest import make_citizen, make_person
-from insurance.demo import seed_policy_rules
 from insurance.models import InsuredPerson
 from insurance.policy import Accumulator
+from live.groups import person_group
 from service.service_processes import (
     open_status_socket,
     session_cookie,
@@ -30,7 +30,6 @@ from service.service_processes import (
     wait_until_logged,
 )
 from settlement.models import FINAL_STATUSES, SettlementEvent
-from settlement.push import person_group
 from vouchers.codes import issue_code_token
 
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
@@ -135,7 +134,6 @@ def _money(value: Decimal) -> str:
 def test_the_settlement_completes_and_her_page_shows_it_after_reconnecting_when_redis_is_away(
     outage, services, start_server, start_worker, private_broker, redis_link, institution,
 ):
-    seed_policy_rules()
     grandma_user = make_citizen(make_person(name="王秀英", account_balance=Decimal("2380.50")))
     grandma = grandma_user.person
     balance_before = grandma.account_balance
@@ -159,7 +157,7 @@ def test_the_settlement_completes_and_her_page_shows_it_after_reconnecting_when_
         settled = wait_for_settlement(public_id, FINAL_STATUSES, 20, worker, server)
         assert settled.status == "settled", f"{settled.status}: {settled.reason}"
         # The failed push did not hold the worker up, nor fail or retry the task.
-        wait_until_logged(worker, f"push of settlement {settled.pk} to {person_group(grandma.pk)} failed", 15)
+        wait_until_logged(worker, f"push of settlement.status {settled.pk} to {person_group(grandma.pk)} failed", 15)
         wait_until_logged(worker, "succeeded in", 15)
         assert re.search(r"run_settlement\[[0-9a-f-]+\] succeeded in [0-9.]+s: 'settled'", worker.log()), \
             worker.describe()

@@ -20,7 +20,6 @@ from decimal import Decimal
 import pytest
 
 from conftest import make_citizen, make_person
-from insurance.demo import seed_policy_rules
 from insurance.models import InsuredPerson
 from insurance.policy import Accumulator
 from service.service_processes import signed_post, wait_for_settlement
@@ -45,7 +44,6 @@ def _task_ids_received(log: str) -> set[str]:
 def test_a_settlement_whose_worker_is_killed_midway_is_finished_by_the_next_worker_and_booked_once(
     start_server, start_worker, private_broker, institution,
 ):
-    seed_policy_rules()
     grandma = make_citizen(make_person(name="王秀英", account_balance=Decimal("2380.50"))).person
     balance_before = grandma.account_balance
     server = start_server("asgi-server-worker-killed", CELERY_BROKER_URL=private_broker)

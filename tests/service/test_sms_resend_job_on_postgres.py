@@ -1,6 +1,6 @@
 """A message stuck as pending (its task never reached a worker) is sent by the beat job exactly once, on
 PostgreSQL, even when two workers run the job at the same moment, or the job meets the message's own
-delayed task (issue 9, item 6)."""
+delayed task (docs/threat-model.md)."""
 
 from __future__ import annotations
 

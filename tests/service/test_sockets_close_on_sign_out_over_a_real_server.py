@@ -8,7 +8,6 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed
 
 from conftest import make_citizen, make_person
-from insurance.demo import seed_policy_rules
 from service.service_processes import open_status_socket, signed_post
 from vouchers.codes import issue_code_token
 
@@ -22,7 +21,6 @@ BILL = {"visit_type": "outpatient", "items": [
 def test_signing_out_closes_her_page_on_the_server_and_her_other_browser_still_hears_her_settlement(
     asgi_server, institution,
 ):
-    seed_policy_rules()
     grandma = make_citizen(make_person(name="王秀英"))
     phone, tablet = Client(), Client()
     for browser in (phone, tablet):

@@ -13,10 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import requests
 from django.db import connections
 
+from settlement.signing import signed_headers
 from tools.bench.people import BenchInstitution, Citizen, bill_payload
 from tools.bench.sockets import SocketPool
+from vouchers.codes import issue_code_token
 
 T = TypeVar("T")
 SETTLEMENTS_PATH = "/api/v1/settlements"
@@ -69,7 +72,6 @@ class SignedClient:
         self._sessions: list[Any] = []
 
     def _session(self):
-        import requests
 
         session = getattr(self._local, "session", None)
         if session is None:
@@ -80,8 +82,6 @@ class SignedClient:
         return session
 
     def post_settlement_blocking(self, citizen: Citizen) -> PostResult:
-        from settlement.signing import signed_headers
-        from vouchers.codes import issue_code_token
 
         body = json.dumps({"code": issue_code_token(citizen.voucher_public_id), "visit_type": "outpatient",
                            "items": bill_payload()}).encode()

@@ -1,4 +1,4 @@
-"""The three measurements of issue 3's "Performance" part."""
+"""The three measurements of the benchmark (README, "Performance")."""
 
 from __future__ import annotations
 

@@ -13,6 +13,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
+from portal.celery import app
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 40.0
@@ -108,7 +112,6 @@ def spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Ser
 
 def start_asgi_server(env: dict[str, str], log_dir: Path) -> Service:
     """One uvicorn process serving portal.asgi:application with the websockets implementation."""
-    import requests
 
     port = free_port()
     server = spawn("uvicorn", [str(VENV_BIN / "uvicorn"), "portal.asgi:application", "--host", "127.0.0.1",
@@ -136,7 +139,6 @@ def start_asgi_server(env: dict[str, str], log_dir: Path) -> Service:
 
 def start_celery_worker(env: dict[str, str], log_dir: Path, *, pool: str = "solo", concurrency: int = 1) -> Service:
     """One Celery worker on the Redis broker; ready when it answers a ping."""
-    from portal.celery import app
 
     if pool not in ("solo", "prefork", "threads"):
         raise ProcessError(f"unknown worker pool {pool!r}")

@@ -13,6 +13,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from tools.bench.people import Citizen
 
 STATUS_RE = re.compile(r'data-status="([a-z]+)"')
@@ -53,7 +56,6 @@ class SocketPool:
         await asyncio.wait_for(asyncio.gather(*(one(c) for c in citizens)), timeout)
 
     async def _connect(self, citizen: Citizen) -> None:
-        from websockets.asyncio.client import connect
 
         started = time.perf_counter()
         try:
@@ -69,7 +71,6 @@ class SocketPool:
         self._readers.append(asyncio.create_task(self._read(citizen.index, ws)))
 
     async def _read(self, index: int, ws) -> None:
-        from websockets.exceptions import ConnectionClosed
 
         try:
             async for message in ws:

@@ -6,8 +6,15 @@ DATABASE_URL can never take a real database with it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+import psycopg
+import redis
+from psycopg import sql
+
+from portal.settings.base import _next_redis_db
 
 
 class StoreError(Exception):
@@ -49,8 +56,6 @@ def _drop(db: Database) -> None:
 
 
 def _execute(url: str, statement: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
 
     with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
         conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
@@ -58,7 +63,6 @@ def _execute(url: str, statement: str, name: str) -> None:
 
 def redis_databases(redis_url: str) -> list[str]:
     """The Redis database of the broker and channel layer, and the one after it (the cache)."""
-    from portal.settings.base import _next_redis_db
 
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss"):
@@ -71,7 +75,6 @@ def redis_databases(redis_url: str) -> list[str]:
 
 
 def flush_redis(redis_url: str) -> None:
-    import redis
 
     for url in redis_databases(redis_url):
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
@@ -82,8 +85,6 @@ def flush_redis(redis_url: str) -> None:
 
 
 def server_versions(database_url: str, redis_url: str) -> dict[str, str]:
-    import psycopg
-    import redis
 
     versions = {}
     try:
@@ -106,7 +107,6 @@ class ConnectionSampler:
     count since the last call. Shows a server holding on to connections (PostgreSQL allows ~100)."""
 
     def __init__(self, database_url: str, interval: float = 0.25) -> None:
-        import threading
 
         self.database_url, self.interval = database_url, interval
         self._peak = 0
@@ -118,7 +118,6 @@ class ConnectionSampler:
         return self
 
     def _run(self) -> None:
-        import psycopg
 
         try:
             with psycopg.connect(self.database_url, autocommit=True, connect_timeout=5) as conn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import subprocess
 import tempfile
 import time
 import urllib.request
@@ -23,6 +24,9 @@ from elder_mode.voice import audio
 from elder_mode.voice.cache import get_or_synthesize
 from elder_mode.voice.engines import EspeakEngine, GttsEngine, SpeechChain
 from elder_mode.voice.guides import guide_text
+from tools.bench.extra import VOICE_SYNTHESIS, extra_measurements, register_measurement
+from tools.bench.report import Section
+from tools.bench.stats import Latency
 
 if TYPE_CHECKING:
     from tools.bench.context import BenchContext
@@ -42,7 +46,6 @@ def google_tts_body(mp3: bytes) -> str:
 
 def google_like_mp3(text: str) -> bytes:
     """An MP3 like Google's (24 kHz mono, 32 kbit/s) of `text`, made locally with espeak-ng and SoX."""
-    import subprocess
 
     wav = EspeakEngine().render_wav(text, "cmn-latn-pinyin", "normal")
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +100,7 @@ def measure(base_url: str | None = None, *, samples: list[str] | None = None) ->
 def _measure_gtts(texts: list[str], skipped: list[str]) -> list[float]:
     gtts = GttsEngine()
     try:
-        import responses
+        import responses  # a test package, needed only to measure gTTS offline
     except ImportError:
         skipped.append("gtts: the `responses` library (test extras) is not installed to intercept HTTP")
         return []
@@ -116,9 +119,6 @@ def _measure_gtts(texts: list[str], skipped: list[str]) -> list[float]:
 
 
 async def measure_voice_synthesis(ctx: BenchContext) -> Section:
-    from tools.bench.extra import VOICE_SYNTHESIS
-    from tools.bench.report import Section
-    from tools.bench.stats import Latency
 
     figures = await ctx.in_thread(measure, ctx.server_url)
     latencies = {f"first synthesis: {engine}": Latency.of_seconds(seconds)
@@ -142,7 +142,6 @@ async def measure_voice_synthesis(ctx: BenchContext) -> Section:
 
 def register_voice_measurement() -> None:
     """Make `voice` a measurement of `manage.py bench` (idempotent)."""
-    from tools.bench.extra import VOICE_SYNTHESIS, extra_measurements, register_measurement
 
     if extra_measurements().get(VOICE_SYNTHESIS) is not measure_voice_synthesis:
         register_measurement(VOICE_SYNTHESIS)(measure_voice_synthesis)

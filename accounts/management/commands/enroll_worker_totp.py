@@ -7,15 +7,14 @@ the servers enrols workers here and the worker scans the code on the spot (docs/
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import qrcode
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.actions import AuthenticatorExists, enroll_worker_totp
 from accounts.models import User
-from audit.actions import record_event
-from audit.models import Via
 from insurance.identity import InvalidIdentifier, normalize_mobile
 
 
@@ -34,18 +33,10 @@ class Command(BaseCommand):
         user = User.objects.get_by_phone(phone_e164)
         if user is None or not (user.is_worker or user.is_superuser):
             raise CommandError("no helper, operator or staff account has this number")
-        with transaction.atomic():
-            existing = TOTPDevice.objects.filter(user=user)
-            if existing.exists() and not replace:
-                raise CommandError("this worker already has an authenticator; add --replace to change it")
-            existing.delete()
-            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-            record_event(action="account.totp_enrolled", via=Via.SYSTEM, actor=user,
-                         detail={"replaced": replace})
-        import io
-
-        import qrcode
-
+        try:
+            device = enroll_worker_totp(user, replace=replace)
+        except AuthenticatorExists:
+            raise CommandError("this worker already has an authenticator; add --replace to change it") from None
         qr = qrcode.QRCode(border=1)
         qr.add_data(device.config_url)
         picture = io.StringIO()

@@ -34,6 +34,7 @@ from tools.bench.stores import (
     recreate_database,
     redis_databases,
 )
+from tools.bench.voice import register_voice_measurement
 
 
 def _positive(text: str) -> int:
@@ -78,9 +79,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the results as JSON (progress on stderr)")
 
     def handle(self, *args, **options) -> None:
-        from tools.bench.voice import register_voice_measurement
 
-        register_voice_measurement()  # `--measure push,phone,sustained,voice` adds the voice figures (issue 5)
+        register_voice_measurement()  # `--measure push,phone,sustained,voice` adds the voice figures (docs/architecture.md)
         database_url, redis_url = settings.DATABASE_URL, settings.REDIS_URL
         problems = []
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

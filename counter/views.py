@@ -1,5 +1,6 @@
 """The counter thin client: an operator (password + TOTP) scans the code, enters the bill, submits and
-watches the status live. Offline captures come back through `/counter/batch`, idempotent per client_id.
+watches the status live. Offline captures come back through `/counter/batch`, the session's door to the one
+upload path in settlement/batch.py (idempotent per client_id).
 
 Every view needs a signed-in operator of an institution whose session passed the TOTP step; anyone
 else is sent to the worker sign-in (GET) or refused with 403 (POST).
@@ -7,7 +8,6 @@ else is sent to the worker sign-in (GET) or refused with 403 (POST).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,15 +23,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from pydantic import ValidationError
 
 from accounts.models import Role
+from counter.actions import TerminalRefused, enrol_terminal_browser
+from counter.catalogue import CATALOGUE, lookup
 from insurance.models import OfflineTerminal
 from insurance.policy import ItemCategory, VisitType
 from insurance.selectors import terminal_for_browser
-from settlement.actions import MAX_ITEMS, ItemIn, SettlementError, enrol_terminal_browser, submit_settlement
-from settlement.api import MAX_BATCH, BatchItemIn, upload_one
-from settlement.catalogue import CATALOGUE, lookup
+from settlement.actions import MAX_ITEMS, ItemIn, SettlementError, submit_settlement
+from settlement.batch import read_batch, upload_batch
 from settlement.models import Settlement
 from settlement.texts import headline, spoken
 
@@ -148,7 +148,7 @@ def _page_context(request: HttpRequest, *, rows: list[Row] | None = None, code: 
 @require_http_methods(["GET", "POST"])
 def counter(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "settlement/counter.html", _page_context(request))
+        return render(request, "counter/counter.html", _page_context(request))
 
     code = request.POST.get("code", "").strip()
     visit_type = request.POST.get("visit_type", "")
@@ -162,25 +162,25 @@ def counter(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc, rows=rows, code=code if exc.error in BILL_ERRORS else "",
                         visit_type=visit_type)
     settlement = Settlement.objects.select_related("person", "institution").get(pk=settlement.pk)
-    status_html = render_to_string("settlement/_counter_status.html", {
+    status_html = render_to_string("counter/_status.html", {
         "s": settlement, "headline": headline(settlement), "spoken": spoken(settlement)}, request=request)
     if request.htmx:
-        response = render(request, "settlement/counter_result.html", {"status_html": status_html, "error": ""})
+        response = render(request, "counter/result.html", {"status_html": status_html, "error": ""})
         response["X-Counter-Outcome"] = "accepted"
         return response
-    return render(request, "settlement/counter.html", {
+    return render(request, "counter/counter.html", {
         **_page_context(request, visit_type=visit_type), "status_html": status_html})
 
 
 def _refused(request: HttpRequest, exc: SettlementError, *, rows: list[Row], code: str,
              visit_type: str) -> HttpResponse:
     if request.htmx:  # htmx only swaps 2xx answers; the message goes into #counter-message
-        response = render(request, "settlement/counter_result.html", {"status_html": "", "error": exc.message})
+        response = render(request, "counter/result.html", {"status_html": "", "error": exc.message})
         response["X-Counter-Outcome"] = "refused"
         return response
     context = _page_context(request, rows=[r for r in rows if not r.blank], code=code,
                             visit_type=visit_type if visit_type in VisitType.values else VisitType.OUTPATIENT)
-    return render(request, "settlement/counter.html", {**context, "error": exc.message}, status=422)
+    return render(request, "counter/counter.html", {**context, "error": exc.message}, status=422)
 
 
 def _json_error(status: int, error: str, message: str) -> JsonResponse:
@@ -191,37 +191,20 @@ def _json_error(status: int, error: str, message: str) -> JsonResponse:
 @require_POST
 @operator_required
 def batch(request: HttpRequest) -> JsonResponse:
-    """Offline captures, uploaded when the network is back. The same shape as the API's batch; each
-    item is settled at most once per client_id, and each gets its own answer. Only from a browser
-    registered as an offline terminal of the operator's institution."""
+    """Offline captures, uploaded when the network is back: the one upload path of the signed API
+    (settlement/batch.py), entered with the operator's session from a browser registered as an offline
+    terminal of the operator's institution. Each answer also says what the counter shows."""
     terminal = offline_terminal_of(request)
     if terminal is None:
         return _json_error(403, "offline_not_allowed",
                            _("这台电脑没有登记为离线收费终端，不能上传离线结算。需要开通请联系医保局。"))
     try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(400, "bad_json", _("上传的内容不是有效的 JSON。"))
-    entries = data.get("settlements") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return _json_error(422, "bad_batch", _("上传内容里缺少结算列表（settlements）。"))
-    if not entries:
-        return _json_error(422, "empty_batch", _("批量上传里没有结算。"))
-    if len(entries) > MAX_BATCH:
-        return _json_error(413, "batch_too_large", _("一次最多上传%(n)s笔，请分几次上传。") % {"n": MAX_BATCH})
-    institution = request.user.institution
-    results = []
-    for entry in entries:
-        try:
-            item = BatchItemIn.model_validate(entry)
-        except ValidationError:
-            client_id = entry.get("client_id") if isinstance(entry, dict) else None
-            results.append({"client_id": str(client_id or "")[:64], "ok": False, "error": "bad_item",
-                            "message": _("这笔离线结算的内容不完整或格式不对，没有上传。请让病人到人工窗口办理。")})
-            continue
-        results.append(_described(upload_one(institution, item, request.user, terminal=terminal)))
-    accepted = sum(1 for r in results if r["ok"])
-    return JsonResponse({"accepted": accepted, "rejected": len(results) - accepted, "results": results})
+        answer = upload_batch(request.user.institution, read_batch(request.body), terminal=terminal,
+                              operator=request.user)
+    except SettlementError as exc:
+        return _json_error(exc.status, exc.error, exc.message)
+    answer["results"] = [_described(result) for result in answer["results"]]
+    return JsonResponse(answer)
 
 
 def _described(result: dict) -> dict:
@@ -251,14 +234,14 @@ def offline_setup(request: HttpRequest) -> HttpResponse:
         try:
             terminal, token = enrol_terminal_browser(operator=request.user, key_id=key_id,
                                                      secret=request.POST.get("secret", ""))
-        except SettlementError as exc:
+        except TerminalRefused as exc:
             error = exc.message
         else:
-            response = render(request, "settlement/counter_offline.html", {
+            response = render(request, "counter/offline.html", {
                 "terminal": terminal, "enrolled": True, "floor_limit": settings.OFFLINE_FLOOR_LIMIT_YUAN})
             response.set_cookie(TERMINAL_COOKIE, token, max_age=5 * 365 * 24 * 3600, httponly=True,
                                 samesite="Strict", secure=request.is_secure())
             return response
-    return render(request, "settlement/counter_offline.html", {
+    return render(request, "counter/offline.html", {
         "terminal": offline_terminal_of(request), "error": error, "key_id": key_id,
         "floor_limit": settings.OFFLINE_FLOOR_LIMIT_YUAN}, status=403 if error else 200)

@@ -1,0 +1,68 @@
+"""Every kind of audit event, named once. `record_event` accepts only these, so a misspelt kind fails at
+once (in the tests) instead of writing a row nobody can describe or find (docs/architecture.md, "State
+changes"). The values are the strings stored in `AuditEvent.action`; they never change, since rows are
+append-only and older rows keep theirs. Adding a kind: add it here and, if the citizen reads it in her
+account record, its sentence in `audit/descriptions.py`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    # accounts
+    SIGNED_IN = "account.signed_in"
+    REAL_NAME_BOUND = "account.real_name_bound"
+    STAFF_SIGNED_IN = "account.staff_signed_in"
+    TOTP_ENROLLED = "account.totp_enrolled"
+    # vouchers
+    VOUCHER_ACTIVATED = "voucher.activated"
+    VOUCHER_REACTIVATED = "voucher.reactivated"
+    VOUCHER_SUSPENDED = "voucher.suspended"
+    CODE_SHOWN = "voucher.code_shown"
+    CODE_VERIFIED = "voucher.code_verified"
+    CODE_USED = "voucher.code_used"
+    # records (settlement records, enrollment and contributions)
+    RECORDS_VIEWED = "records.viewed"
+    # family
+    FAMILY_REQUESTED = "family.requested"
+    FAMILY_GRANTED = "family.granted"
+    FAMILY_REFUSED = "family.refused"
+    FAMILY_REVOKED = "family.revoked"
+    FAMILY_HELP_REQUESTED = "family.help_requested"
+    FAMILY_RENEWED = "family.renewed"
+    # assist
+    KIOSK_REGISTERED = "assist.kiosk_registered"
+    ASSIST_STARTED = "assist.started"
+    ASSIST_FAMILY_ASKED = "assist.family_asked"
+    ASSIST_CONSENTED = "assist.consented"
+    ASSIST_REFUSED = "assist.refused"
+    ASSIST_ENDED = "assist.ended"
+    ASSIST_REVIEWED = "assist.reviewed"
+    ASSIST_UNDONE = "assist.undone"
+    # settlement
+    SETTLEMENT_RECEIVED = "settlement.received"
+    SETTLEMENT_SETTLED = "settlement.settled"
+    SETTLEMENT_FAILED = "settlement.failed"
+    SETTLEMENT_MANUAL = "settlement.manual"
+    SETTLEMENT_OFFLINE_FLAGGED = "settlement.offline_flagged"
+    SETTLEMENT_DISPUTED = "settlement.disputed"
+    SETTLEMENT_DISPUTE_CLOSED = "settlement.dispute_closed"
+    OFFLINE_TERMINAL_REGISTERED = "settlement.offline_terminal_registered"
+    OFFLINE_TERMINAL_REVOKED = "settlement.offline_terminal_revoked"
+    OFFLINE_BROWSER_ENROLLED = "settlement.offline_browser_enrolled"
+    # the staff admin
+    ADMIN_ADDED = "admin.added"
+    ADMIN_CHANGED = "admin.changed"
+    ADMIN_DELETED = "admin.deleted"
+
+
+class UnknownKind(ValueError):
+    """`record_event` was given an action that is not a `Kind`."""
+
+
+def as_kind(action: str) -> Kind:
+    try:
+        return Kind(action)
+    except ValueError:
+        raise UnknownKind(f"{action!r} is not an audit event kind; add it to audit/kinds.py") from None

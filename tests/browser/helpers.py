@@ -1,0 +1,124 @@
+"""What several browser tests do the same way: open a phone or a counter desk, watch a page for script
+errors, sign the operator in at the counter, read the QR on her screen, fill a bill, wait for a page's live
+socket, and measure the elder look's sizes. Shared here so that no test module imports another's."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import zxingcpp
+from django.conf import settings
+from django_otp.oath import totp
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from accounts.models import User
+from conftest import client_for
+
+from .conftest import OPERATOR_PASSWORD, OPERATOR_TOTP_KEY, PHONE_VIEWPORT, STEP_TIMEOUT_MS
+
+ELDER_MIN_TEXT_PX = 24
+ELDER_MIN_TARGET_PX = 60
+
+# Each page notes when its live socket is open, so no push is sent before anyone listens.
+NOTE_SOCKET_OPEN = "document.addEventListener('htmx:wsOpen', () => { window.__wsOpen = true; });"
+
+
+def open_context(browser: Browser, base_url: str, **options) -> BrowserContext:
+    context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  device_scale_factor=1, **options)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    return context
+
+
+def watched(page: Page) -> Page:
+    """Collect script errors and CSP refusals: the pages must work under the strict CSP."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
+            if "Content Security Policy" in msg.text else None)
+    page.problems = problems  # type: ignore[attr-defined]
+    return page
+
+
+def sign_in_at_the_counter(context: BrowserContext) -> Page:
+    """The operator's two steps, password then TOTP, through the real pages."""
+    page = watched(context.new_page())
+    page.goto("/counter/")
+    page.wait_for_url("**/accounts/worker/login/**")
+    page.get_by_label("手机号", exact=True).fill("13700137005")
+    page.get_by_label("密码", exact=True).fill(OPERATOR_PASSWORD)
+    page.get_by_role("button", name="下一步").click()
+    page.wait_for_url("**/accounts/worker/totp/")
+    page.get_by_label("动态口令", exact=True).fill(
+        f"{totp(bytes.fromhex(OPERATOR_TOTP_KEY), t0=0, step=30, digits=6):06d}")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("load")
+    page.goto("/counter/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("收费台结算")
+    return page
+
+
+def token_in_qr(page: Page) -> str:
+    """Read the code the way a scanner does: decode the QR image on her screen."""
+    src = page.get_by_test_id("qr").get_attribute("src")
+    assert src and src.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+    found = zxingcpp.read_barcodes(image)
+    assert found, "the QR code on her page could not be read"
+    return found[0].text
+
+
+def fill_the_bill(page: Page, token: str) -> None:
+    page.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")
+    row = page.locator("#counter-rows tr").first
+    expect(row.locator("[data-field=name]")).to_have_value("阿莫西林胶囊")
+    row.locator("[data-field=quantity]").fill("2")
+    page.get_by_label("医保码", exact=True).fill(token)
+
+
+def phone_of(browser: Browser, base_url: str, user: User) -> BrowserContext:
+    """A phone already signed in as this person."""
+    context = open_context(browser, base_url, viewport=PHONE_VIEWPORT, has_touch=True)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                          "value": client_for(user).cookies[settings.SESSION_COOKIE_NAME].value, "url": base_url}])
+    context.add_init_script(NOTE_SOCKET_OPEN)
+    return context
+
+
+def listening(page: Page) -> Page:
+    """Wait until the page's live socket is open: what is pushed from now on reaches it."""
+    page.wait_for_function("() => window.__wsOpen === true")
+    page.evaluate("window.__sameDocument = true")
+    return page
+
+
+def not_reloaded(page: Page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def body_font_px(page: Page) -> float:
+    return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+
+
+# Everything she can tap, measured; links inside a sentence (the hotline number) are exempt, as in WCAG.
+_TARGETS_JS = """min => [...document.querySelectorAll(
+      'a, button, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), .choice label')]
+    .filter(el => el.getClientRects().length && !el.closest('p') && !el.classList.contains('skip-link'))
+    .map(el => [el.textContent.trim() || el.name || el.id, el.getBoundingClientRect()])
+    .filter(([, r]) => r.height < min || r.width < min)
+    .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+
+def elder_size_problems(page: Page) -> list[str]:
+    """What breaks the elder-mode sizes on this screen: text under 24px, tight lines, targets under 60px."""
+    problems = []
+    text_px = body_font_px(page)
+    if text_px < ELDER_MIN_TEXT_PX:
+        problems.append(f"body text is {text_px}px")
+    line_px = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
+    if line_px < 1.5 * text_px:
+        problems.append(f"line height is {line_px}px for {text_px}px text")
+    problems += [f"small target: {t}" for t in page.evaluate(_TARGETS_JS, ELDER_MIN_TARGET_PX)]
+    return problems
