@@ -9,12 +9,24 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Channel, OneTimeCode, OutboundMessage, Purpose, Role, User
+from accounts.models import (
+    Channel,
+    OneTimeCode,
+    OutboundMessage,
+    Passkey,
+    Purpose,
+    RevokedWhy,
+    Role,
+    StepUpPin,
+    TrustedDevice,
+    User,
+)
 from accounts.tasks import delivery_possible, queue_delivery
 from audit.actions import record_event
 from audit.kinds import Kind
@@ -302,3 +314,150 @@ def enroll_worker_totp(user: User, *, replace: bool = False) -> TOTPDevice:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
         record_event(action=Kind.TOTP_ENROLLED, via=Via.SYSTEM, actor=user, detail={"replaced": replace})
     return device
+
+
+# --- trusted phones and step-up (docs/architecture.md, "Trusted phones and step-up") ---------------------
+
+
+class StepUpError(Exception):
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.locked = locked
+
+
+def trusted_phone_secret_hash(secret: str) -> str:
+    return crypto.blind_index("trusted_phone", secret)
+
+
+def trust_this_phone(user: User, *, label: str, ip: str | None = None) -> tuple[TrustedDevice, str]:
+    """Remember this phone for her. Returns the device and the cookie value (public id and secret), which
+    is shown to nobody and stored only as a keyed hash."""
+    if user.role != Role.CITIZEN or user.person_id is None:
+        raise StepUpError(_("只有本人实名的账户可以记住手机。"))
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = TrustedDevice.objects.create(user=user, secret_hash=trusted_phone_secret_hash(secret),
+                                              label=label[:60])
+        record_event(action=Kind.TRUSTED_PHONE_ADDED, actor=user, subject=user.person, ip=ip,
+                     detail={"device": str(device.public_id), "label": device.label})
+    return device, f"{device.public_id}.{secret}"
+
+
+def sign_in_by_trusted_phone(device: TrustedDevice, *, ip: str | None = None) -> User:
+    """A trusted phone opened her code: note when it was last used. The caller signs her in."""
+    with transaction.atomic():
+        now = timezone.now()
+        TrustedDevice.objects.filter(pk=device.pk).update(last_used_at=now)
+        device.last_used_at = now
+        record_event(action=Kind.TRUSTED_PHONE_SIGNED_IN, actor=device.user, subject=device.user.person, ip=ip,
+                     detail={"device": str(device.public_id), "label": device.label})
+    return device.user
+
+
+def revoke_trusted_phone(device: TrustedDevice, *, by: User, why: str = RevokedWhy.SELF,
+                         ip: str | None = None) -> TrustedDevice:
+    """Forget one phone (her "移除", or staff in the admin). Its cookie opens nothing from now on, and a
+    session it opened ends at its next request."""
+    via = Via.STAFF if why == RevokedWhy.STAFF else Via.SELF
+    with transaction.atomic():
+        device = TrustedDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+        if device.revoked_at is not None:
+            return device
+        device.revoked_at = timezone.now()
+        device.revoked_by = by
+        device.revoked_why = why
+        device.save(update_fields=["revoked_at", "revoked_by", "revoked_why"])
+        record_event(action=Kind.TRUSTED_PHONE_REVOKED, via=via, actor=by, subject=device.user.person, ip=ip,
+                     detail={"device": str(device.public_id), "label": device.label, "why": why})
+    return device
+
+
+def revoke_all_trusted_phones(user: User, *, by: User | None, why: str = RevokedWhy.LOST_PHONE,
+                              ip: str | None = None) -> int:
+    """Forget every phone of hers at once (我的手机丢了). Call inside the caller's transaction or alone."""
+    with transaction.atomic():
+        devices = list(TrustedDevice.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+        if not devices:
+            return 0
+        TrustedDevice.objects.filter(pk__in=[d.pk for d in devices]).update(
+            revoked_at=timezone.now(), revoked_by=by, revoked_why=why)
+        record_event(action=Kind.TRUSTED_PHONE_REVOKED, via=Via.STAFF if why == RevokedWhy.STAFF else Via.SELF,
+                     actor=by or user, subject=user.person, ip=ip,
+                     detail={"devices": [str(d.public_id) for d in devices], "why": why, "all": True})
+    return len(devices)
+
+
+def _stepped_up(user: User, method: str, ip: str | None) -> None:
+    record_event(action=Kind.STEPPED_UP, actor=user, subject=user.person, ip=ip, detail={"method": method})
+
+
+def set_step_up_pin(user: User, *, pin: str, ip: str | None = None) -> None:
+    pin = (pin or "").strip()
+    if len(pin) != 6 or not pin.isdigit() or not pin.isascii():
+        raise StepUpError(_("数字密码是6位数字。"))
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise StepUpError(_("这个密码太容易被猜到，请换一个，不要用相同或连着的数字。"))
+    with transaction.atomic():
+        StepUpPin.objects.update_or_create(user=user, defaults={
+            "pin_hash": make_password(pin), "set_at": timezone.now(), "failures": 0, "locked_until": None})
+        record_event(action=Kind.STEP_UP_PIN_SET, actor=user, subject=user.person, ip=ip)
+
+
+def step_up_with_pin(user: User, *, pin: str, ip: str | None = None) -> None:
+    """Check her PIN, or raise StepUpError. Wrong tries are saved before answering; 5 lock it 15 minutes."""
+    now = timezone.now()
+    error: StepUpError | None = None
+    with transaction.atomic():
+        row = StepUpPin.objects.select_for_update().filter(user=user).first()
+        if row is None:
+            raise StepUpError(_("您还没有设置数字密码，请用短信验证码。"))
+        if row.locked_until and row.locked_until > now:
+            minutes = max(1, math.ceil((row.locked_until - now).total_seconds() / 60))
+            until = timezone.localtime(row.locked_until)
+            raise StepUpError(_("数字密码错的次数太多，已锁定。请%(m)d分钟后（%(t)s以后）再试，现在可以用短信验证码。")
+                              % {"m": minutes, "t": f"{until:%H:%M}"}, locked=True)
+        if row.locked_until:  # the lock has ended by itself: a fresh start
+            row.failures, row.locked_until = 0, None
+        if check_password((pin or "").strip(), row.pin_hash):
+            row.failures = 0
+            row.save(update_fields=["failures", "locked_until"])
+            _stepped_up(user, "pin", ip)
+            return
+        row.failures += 1
+        if row.failures >= settings.STEP_UP_PIN_MAX_TRIES:
+            row.locked_until = now + dt.timedelta(minutes=settings.STEP_UP_PIN_LOCK_MINUTES)
+            record_event(action=Kind.STEP_UP_PIN_LOCKED, actor=user, subject=user.person, ip=ip)
+            until = timezone.localtime(row.locked_until)
+            error = StepUpError(_("数字密码错了%(n)d次，已锁定%(m)d分钟（%(t)s以后再试）。现在可以用短信验证码。")
+                                % {"n": row.failures, "m": settings.STEP_UP_PIN_LOCK_MINUTES, "t": f"{until:%H:%M}"},
+                                locked=True)
+        else:
+            error = StepUpError(_("数字密码不对，还可以再试%(n)d次。")
+                                % {"n": settings.STEP_UP_PIN_MAX_TRIES - row.failures})
+        row.save(update_fields=["failures", "locked_until"])
+    raise error
+
+
+def step_up_with_code(user: User, *, code: str, ip: str | None = None) -> None:
+    """The SMS code sent for purpose step_up (send_one_time_code), checked once."""
+    check_one_time_code(phone_e164=user.phone, purpose=Purpose.STEP_UP, code=code)
+    with transaction.atomic():
+        _stepped_up(user, "sms", ip)
+
+
+def add_passkey(user: User, *, credential_id: str, public_key: bytes, sign_count: int, label: str,
+                ip: str | None = None) -> Passkey:
+    with transaction.atomic():
+        passkey = Passkey.objects.create(user=user, credential_id=credential_id, public_key=public_key,
+                                         sign_count=sign_count, label=label[:60])
+        record_event(action=Kind.PASSKEY_ADDED, actor=user, subject=user.person, ip=ip,
+                     detail={"label": passkey.label})
+    return passkey
+
+
+def step_up_with_passkey(passkey: Passkey, *, sign_count: int, ip: str | None = None) -> None:
+    """The assertion was verified by the caller (accounts/passkeys.py); keep the counter and record it."""
+    with transaction.atomic():
+        Passkey.objects.filter(pk=passkey.pk).update(sign_count=sign_count, last_used_at=timezone.now())
+        _stepped_up(passkey.user, "passkey", ip)

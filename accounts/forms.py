@@ -30,5 +30,5 @@ class WorkerPasswordForm(forms.Form):
 
 
 class TotpForm(forms.Form):
-    token = forms.CharField(label=_("动态口令"), max_length=8, help_text=_("身份验证器App里的6位数字"),
+    token = forms.CharField(label=_("动态口令"), max_length=8, help_text=_("身份验证器里的6位数字"),
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -115,6 +115,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Purpose(models.TextChoices):
     SIGN_IN = "sign_in", _("登录")
     IDENTITY = "identity", _("身份核验")
+    STEP_UP = "step_up", _("再次确认本人")
 
 
 class Channel(models.TextChoices):
@@ -167,3 +168,61 @@ class OutboundMessage(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class RevokedWhy(models.TextChoices):
+    SELF = "self", _("本人移除")
+    LOST_PHONE = "lost_phone", _("手机丢了")
+    STAFF = "staff", _("工作人员移除")
+
+
+class TrustedDevice(models.Model):
+    """A phone she chose to keep trusted (记住这台手机): it opens her code without an SMS, any day.
+
+    The cookie holds the public id and a random secret; only the secret's keyed hash is stored, so a copy of
+    the database opens nothing (docs/architecture.md, "Trusted phones and step-up")."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trusted_devices", verbose_name=_("用户"))
+    secret_hash = models.CharField(max_length=64, editable=False)
+    label = models.CharField(_("手机"), max_length=60)
+    created_at = models.DateTimeField(_("记住的时间"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("上次使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("移除的时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("移除人"))
+    revoked_why = models.CharField(_("移除原因"), max_length=16, choices=RevokedWhy.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("记住的手机")
+        verbose_name_plural = _("记住的手机")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class StepUpPin(models.Model):
+    """Her 6-digit PIN for step-up, hashed with Django's password hasher; 5 wrong tries lock it 15 minutes."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="step_up_pin")
+    pin_hash = models.CharField(max_length=128)
+    set_at = models.DateTimeField(default=timezone.now)
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class Passkey(models.Model):
+    """A passkey (the phone's fingerprint or face unlock, WebAuthn) she registered for step-up."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.CharField(max_length=512, unique=True)  # base64url
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    label = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)

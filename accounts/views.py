@@ -77,6 +77,10 @@ def worker_sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/worker_sign_in.html", {"form": form, "error": error})
 
 
+# Where a worker lands after signing in when no page was asked for.
+WORKER_HOME = {Role.OPERATOR: "/counter/", Role.HELPER: "/assist/", Role.STAFF: "/staff/offline/"}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def worker_totp(request: HttpRequest) -> HttpResponse:
@@ -101,8 +105,8 @@ def worker_totp(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             record_staff_sign_in(user, ip=client_ip(request))
             target = request.session.pop("worker_next", "/")
-            if target == "/" and user.role == Role.OPERATOR:
-                target = "/counter/"
+            if target == "/":  # each worker's own start page, never the citizen home page
+                target = WORKER_HOME.get(user.role, "/")
             return redirect(target)
     return render(request, "accounts/worker_totp.html", {"form": form, "error": error, "blocked": bool(error) and
                   not TOTPDevice.objects.filter(user=user, confirmed=True).exists()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -160,16 +161,17 @@ def consent_witnessed(session: AssistSession, *, reason: str, ip: str | None = N
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise AssistError(_("请写清楚为什么不能用她的手机验证码或家人同意（至少4个字）。"), field="reason")
-    if set(session.tasks) <= NOT_ON_WITNESS:
-        raise AssistError(not_on_witness_message())
+    if not session.witness_can_do:  # said on the consent page, where 办法一 and 办法二 are
+        raise AssistError(_("帮办员见证的同意不能用来绑定家人。请用办法一（她手机上的验证码）或"
+                            "办法二（请已经绑定的家人在手机上同意）。"))
     session.witness_reason = reason[:200]
     session.needs_review = True
     return _consent(session, ConsentVia.WITNESSED, ip=ip)
 
 
 def not_on_witness_message() -> str:
-    """Said wherever a witnessed session is refused something, with what to do instead."""
-    return _("帮办员见证的同意不能用来绑定家人或更改手机号。要办这件事，请重新开始帮办，"
+    """Said inside a witnessed session refused something, with what to do instead."""
+    return _("帮办员见证的同意不能用来绑定家人。要办这件事，请重新开始帮办，"
              "让她用手机收到的验证码同意，或请已经绑定的家人在手机上同意。")
 
 
@@ -204,8 +206,8 @@ def _consent(session: AssistSession, via: str, *, ip: str | None, by: User | Non
         locked.consented_at = locked.last_activity_at = timezone.now()
         locked.witness_reason, locked.needs_review = session.witness_reason, session.needs_review
         locked.save()
-        if via == ConsentVia.WITNESSED:
-            _tell_her_and_family(locked, _("开始办理：%(tasks)s") % {"tasks": "、".join(locked.task_labels())})
+        if via == ConsentVia.WITNESSED:  # only what witnessed consent may do: the rest will not be done
+            _tell_her_and_family(locked, _("开始办理：%(tasks)s") % {"tasks": "、".join(locked.witnessable_labels())})
         if via == ConsentVia.CODE:  # her own act: the code came from her phone
             record_event(action=Kind.ASSIST_CONSENTED, via=Via.SELF, actor_label=session.citizen.masked_name,
                          subject=session.citizen, ip=ip, detail={"assist_session_id": session.pk, "consent": via})
@@ -325,7 +327,17 @@ def review_witnessed(session: AssistSession, *, staff: User) -> AssistSession:
     return session
 
 
-def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None) -> AssistSession:
+@dataclass(frozen=True)
+class Undone:
+    """What `undo_witnessed` took back, for the page to say so."""
+
+    session: AssistSession
+    grants_revoked: int = 0
+    voucher_suspended: bool = False
+    already: bool = False  # undone before: nothing changed this time
+
+
+def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None) -> Undone:
     """撤销此次办理: staff reviewing a witnessed session take back what it made (docs/decisions.md): the family
     grants it created are revoked at once, and a voucher it activated is suspended (she brings it back herself
     with her own phone's code). What it made is read from the audit record, so sessions from before this
@@ -339,7 +351,7 @@ def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None
         locked = (AssistSession.objects.select_for_update().select_related("citizen", "helper")
                   .get(pk=session.pk))
         if locked.undone_at is not None:
-            return locked
+            return Undone(locked, already=True)
         now, citizen = timezone.now(), locked.citizen
         made = AuditEvent.objects.filter(subject=citizen, detail__assist_session_id=locked.pk)
         grant_ids = [e.detail.get("grant") for e in made.filter(action=Kind.FAMILY_GRANTED)]
@@ -373,7 +385,7 @@ def undo_witnessed(session: AssistSession, *, staff: User, ip: str | None = None
                 "helper": locked.helper.masked_name, "what": "；".join(undone), "h": settings.SITE_HOTLINE})
         if was_open:
             push_session_ended(locked.helper_id, locked.citizen_id)  # sent on commit
-    return locked
+    return Undone(locked, grants_revoked=len(revoked), voucher_suspended=suspended)
 
 
 def _require(session: AssistSession, status: str) -> None:

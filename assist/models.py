@@ -107,6 +107,14 @@ class AssistSession(models.Model):
     def task_labels(self) -> list[str]:
         return [str(Task(t).label) for t in self.tasks if t in ALL_TASKS]
 
+    def witnessable_labels(self) -> list[str]:
+        """The chosen tasks a helper's witnessed consent may do (not those in NOT_ON_WITNESS)."""
+        return [str(Task(t).label) for t in self.tasks if t in ALL_TASKS and t not in NOT_ON_WITNESS]
+
+    @property
+    def witness_can_do(self) -> bool:
+        return bool(self.witnessable_labels())
+
     @property
     def is_witnessed(self) -> bool:
         return self.consent_via == ConsentVia.WITNESSED

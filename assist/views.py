@@ -68,8 +68,9 @@ def _open_session(request: HttpRequest, session_id) -> AssistSession | HttpRespo
     return session
 
 
-@helper_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def _dashboard(request: HttpRequest, *, unconfirmed: AssistSession | None = None) -> HttpResponse:
+    """The helper's day and, for staff, the witnessed sessions to review; `unconfirmed` is one whose undo was
+    pressed without ticking "我已核实，确定撤销"."""
     today = timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     sessions = AssistSession.objects.filter(helper=request.user, started_at__gte=start).select_related("citizen")
@@ -80,7 +81,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sessions": sessions,
         "waiting": [s for s in sessions if s.status == SessionStatus.AWAITING_CONSENT and s.consent_proxy_id],
         "review": review,
+        "unconfirmed": unconfirmed.public_id if unconfirmed else None,
     })
+
+
+@helper_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request)
 
 
 @helper_required
@@ -304,7 +311,8 @@ def _close_this_browsers_sockets(request: HttpRequest) -> None:
 
 
 def _ended_response(request: HttpRequest, message: str) -> HttpResponse:
-    """Wipe: the browser drops its cache of her pages, the kiosk goes back to elder mode for the next person."""
+    """Wipe: the browser drops its cache of her pages, the kiosk goes back to its defaults for the next person:
+    elder mode and voice on (elder_mode/preferences.py: a kiosk without the cookies has both on)."""
     _close_this_browsers_sockets(request)
     response = render(request, "assist/ended.html", {"reason": message, "wiped": True})
     response["Clear-Site-Data"] = '"cache"'
@@ -335,9 +343,25 @@ def undo(request: HttpRequest, session_id) -> HttpResponse:
     session = AssistSession.objects.filter(public_id=session_id, consent_via=ConsentVia.WITNESSED).first()
     if session is None:
         raise Http404
-    actions.undo_witnessed(session, staff=request.user, ip=client_ip(request))
-    messages.success(request, _("已撤销这次见证办理：这次绑定的家人（如有）已解除，这次开通的医保码（如有）已暂停。"))
+    if request.POST.get("confirm") != "yes":  # the confirm step is a tick on the page, not a browser pop-up
+        return _dashboard(request, unconfirmed=session)
+    undone = actions.undo_witnessed(session, staff=request.user, ip=client_ip(request))
+    messages.success(request, _undone_message(undone))
     return redirect("assist:dashboard")
+
+
+def _undone_message(undone: actions.Undone) -> str:
+    """Names what was actually taken back."""
+    if undone.already:
+        return _("这次办理之前已经撤销过了，这次没有再改动什么。")
+    n = {"n": undone.grants_revoked}
+    if undone.grants_revoked and undone.voucher_suspended:
+        return _("已撤销：撤销了%(n)d个家人绑定，暂停了她的医保码。已发短信告诉她。") % n
+    if undone.grants_revoked:
+        return _("已撤销：撤销了%(n)d个家人绑定。已发短信告诉她。") % n
+    if undone.voucher_suspended:
+        return _("已撤销：暂停了她的医保码。已发短信告诉她。")
+    return _("这次办理没有绑定家人，也没有开通医保码，没有要撤销的；这条见证同意已经复核。")
 
 
 @never_cache

@@ -10,6 +10,13 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.SIGNED_IN: _("登录了医保通"),
     Kind.REAL_NAME_BOUND: _("完成了实名认证"),
     Kind.STAFF_SIGNED_IN: _("工作人员登录"),
+    Kind.TRUSTED_PHONE_ADDED: _("记住了一台手机，以后打开就能直接出示医保码"),
+    Kind.TRUSTED_PHONE_SIGNED_IN: _("用记住的手机打开了医保通"),
+    Kind.TRUSTED_PHONE_REVOKED: _("不再记住手机"),
+    Kind.STEPPED_UP: _("改动账户前确认了是本人"),
+    Kind.STEP_UP_PIN_SET: _("设置了数字密码"),
+    Kind.STEP_UP_PIN_LOCKED: _("数字密码错了5次，锁定15分钟"),
+    Kind.PASSKEY_ADDED: _("开通了指纹或面容解锁"),
     Kind.VOUCHER_ACTIVATED: _("开通了医保码"),
     Kind.VOUCHER_REACTIVATED: _("重新启用了医保码"),
     Kind.VOUCHER_SUSPENDED: _("暂停了医保码（手机丢失）"),
@@ -41,6 +48,7 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.SETTLEMENT_OFFLINE_FLAGGED: _("同一医保码几分钟内在两家机构离线结算，已交医保局核实"),
     Kind.SETTLEMENT_DISPUTED: _("报告了一笔离线结算“不是我本人”"),
     Kind.SETTLEMENT_DISPUTE_CLOSED: _("医保局处理了“不是我本人”的报告"),
+    Kind.SETTLEMENT_FLAG_CLEARED: _("医保局核实了这笔离线结算"),
 }
 
 

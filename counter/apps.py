@@ -8,3 +8,8 @@ class CounterConfig(AppConfig):
 
     name = "counter"
     verbose_name = _("收费窗口")
+
+    def ready(self) -> None:
+        from counter.push import register_counter_live  # models: needs the app registry
+
+        register_counter_live()

@@ -36,8 +36,13 @@ VOICE_RATES = ("normal", "slow")
 def voice_preferences(request: HttpRequest) -> dict[str, str | bool]:
     lang = request.COOKIES.get(VOICE_LANG_COOKIE)
     rate = request.COOKIES.get(VOICE_RATE_COOKIE)
+    voice = request.COOKIES.get(VOICE_COOKIE)
+    if voice not in ("on", "off"):
+        # Nobody chose: kiosks speak (the person in front of one often reads with difficulty, and the kiosk is
+        # wiped back to this after each visit), everywhere else stays quiet until she turns voice on.
+        voice = "on" if getattr(request, "kiosk", None) is not None else "off"
     return {
-        "voice_on": request.COOKIES.get(VOICE_COOKIE) == "on",
+        "voice_on": voice == "on",
         "voice_lang": lang if lang in VOICE_LANGS else "cmn",
         "voice_rate": rate if rate in VOICE_RATES else "normal",
     }

@@ -283,7 +283,7 @@ def grant_in_helper_session(*, principal: InsuredPerson, helper: User, phone_e16
     """She approves a family member in a helper session (docs/design.md §7): the grant starts at once, but only when
     the session itself was agreed with her code or by a family member who already acts for her."""
     if session_consent not in SESSION_CONSENTS_FOR_GRANTS:
-        raise FamilyError(_("帮办员见证的同意不能用来绑定家人或更改手机号。要办这件事，请重新开始帮办，"
+        raise FamilyError(_("帮办员见证的同意不能用来绑定家人。要办这件事，请重新开始帮办，"
                             "让她用手机收到的验证码同意，或请已经绑定的家人在手机上同意。"))
     scopes = _clean_scopes(scopes)
     with transaction.atomic():

@@ -378,6 +378,20 @@ def report_not_me(settlement: Settlement, *, reporter: str, user=None, ip: str |
     return dispute, True
 
 
+def clear_offline_flag(settlement: Settlement, *, staff) -> Settlement:
+    """Staff have checked a flagged offline settlement (the same code offline at two institutions within
+    minutes) and found it in order: it leaves their queue. Clearing it twice changes nothing."""
+    with transaction.atomic():
+        settlement = Settlement.objects.select_for_update().select_related("person").get(pk=settlement.pk)
+        if not settlement.flagged:
+            return settlement
+        settlement.flagged = False
+        settlement.save(update_fields=["flagged", "updated_at"])
+        record_event(action=Kind.SETTLEMENT_FLAG_CLEARED, via=Via.STAFF, actor=staff, subject=settlement.person,
+                     detail={"settlement": str(settlement.public_id)})
+    return settlement
+
+
 def close_dispute(dispute: SettlementDispute, *, staff, note: str) -> SettlementDispute:
     with transaction.atomic():
         dispute = SettlementDispute.objects.select_for_update().select_related("settlement__person").get(pk=dispute.pk)

@@ -1,6 +1,7 @@
 """Settlement's live events (published through `live`): her own pages show `#settlement-status`, the pages of
 everyone allowed to watch her (proxies with view_settlements, a helper kiosk serving her) show `#family-live`,
-and her counter shows `#counter-status`. Registered at start-up by SettlementConfig.ready.
+and her counter's pages get `settlement.counter` events, which the counter app renders into its own place.
+Registered at start-up by SettlementConfig.ready.
 
 The settlement is loaded once per push and its fragments rendered once per language, not once per page."""
 
@@ -11,30 +12,17 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.models import Device
 
-from accounts.models import Role
-from live import (
-    Event,
-    publish_all,
-    register_counter_access,
-    register_current_state,
-    register_fragment,
-    to_counters,
-    to_person,
-    to_watchers,
-)
-from live.fragments import COUNTER_SOCKET, STATUS_SOCKET
+from live import Event, publish_all, register_current_state, register_fragment, to_counters, to_person, to_watchers
+from live.fragments import STATUS_SOCKET
 from settlement.models import Settlement
 from settlement.texts import headline, spoken
 
 STATUS = "settlement.status"  # her own settlement, on her pages
 WATCHED = "settlement.watched"  # a settlement of someone this page may watch
-COUNTER = "settlement.counter"  # the counter's own settlements
-TEMPLATES = {STATUS: "settlement/_status.html", WATCHED: "settlement/_watch_status.html",
-             COUNTER: "counter/_status.html"}
-TARGETS = {STATUS: "settlement-status", WATCHED: "family-live", COUNTER: "counter-status"}
+COUNTER = "settlement.counter"  # the counter's own settlements: rendered by the counter app (counter/push.py)
+TEMPLATES = {STATUS: "settlement/_status.html", WATCHED: "settlement/_watch_status.html"}
+TARGETS = {STATUS: "settlement-status", WATCHED: "family-live"}
 
 RECENT = dt.timedelta(minutes=15)
 SHOW_FINISHED_FOR = dt.timedelta(minutes=2)
@@ -46,7 +34,7 @@ def render_status(settlement: Settlement, template: str, language: str) -> str:
                                            "spoken": spoken(settlement)})
 
 
-def _load(ref: Any) -> Settlement | None:
+def load_settlement(ref: Any) -> Settlement | None:
     if isinstance(ref, Settlement):
         return ref
     return Settlement.objects.select_related("person", "institution").filter(pk=ref).first()
@@ -54,7 +42,7 @@ def _load(ref: Any) -> Settlement | None:
 
 def _renderer(template: str):
     def render(ref: Any, language: str) -> str | None:
-        settlement = _load(ref)
+        settlement = load_settlement(ref)
         return render_status(settlement, template, language) if settlement is not None else None
 
     return render
@@ -64,7 +52,7 @@ def push_settlement(settlement_id: int) -> None:
     """Send the current state to everyone allowed to see it. A failing channel layer never fails the
     settlement (pages re-fetch on reconnect); each send is bounded by live's PUSH_TIMEOUT, so a Redis that
     stalls cannot hold the worker (or, for the first push, the counter's request) after the state is committed."""
-    settlement = _load(settlement_id)
+    settlement = load_settlement(settlement_id)
     if settlement is None:
         return
     publish_all([
@@ -90,24 +78,6 @@ def her_current_settlement(user, query: dict[str, str]) -> list[tuple[str, Any]]
     return [(STATUS, latest)]
 
 
-def counters_current_settlement(user, query: dict[str, str]) -> list[tuple[str, Any]]:
-    latest = (Settlement.objects.select_related("person", "institution")
-              .filter(institution_id=user.institution_id, operator=user,
-                      created_at__gte=timezone.now() - RECENT).first())
-    return [(COUNTER, latest)] if latest is not None else []
-
-
-def counter_of(user, session) -> int | None:
-    """An operator's counter follows its institution's settlements, once the operator has passed TOTP."""
-    if user.role != Role.OPERATOR or user.institution_id is None:
-        return None
-    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
-    device = Device.from_persistent_id(persistent_id) if persistent_id else None
-    if device is None or device.user_id != user.pk or not device.confirmed:
-        return None
-    return user.institution_id
-
-
 RENDERERS = {kind: _renderer(template) for kind, template in TEMPLATES.items()}
 
 
@@ -115,5 +85,3 @@ def register_settlement_live() -> None:
     for kind, render in RENDERERS.items():
         register_fragment(kind, TARGETS[kind], render)
     register_current_state(STATUS_SOCKET, her_current_settlement)
-    register_current_state(COUNTER_SOCKET, counters_current_settlement)
-    register_counter_access(counter_of)

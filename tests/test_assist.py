@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -184,6 +185,31 @@ def test_after_ending_nothing_of_her_is_shown_and_the_cache_is_cleared(kiosk_cli
     assert kiosk_client.post(f"/assist/s/{session.public_id}/activate/").status_code == 410
 
 
+def test_every_kiosk_page_she_faces_has_a_spoken_guide(kiosk_client, mother):
+    def guide(response) -> str:
+        match = re.search(r'data-voice-guide="/elder/voice/cmn/normal/(\w+)\.audio"', response.content.decode())
+        return match.group(1) if match else ""
+
+    session = start(kiosk_client)
+    assert guide(kiosk_client.get(f"/assist/s/{session.public_id}/consent/")) == "assist_consent"
+    session = consent_by_code(kiosk_client, session, mother.phone)
+    assert guide(kiosk_client.get(f"/assist/s/{session.public_id}/")) == "assist_session"
+    assert guide(kiosk_client.get(f"/assist/s/{session.public_id}/activate/")) == "assist_activate"
+    assert guide(kiosk_client.post(f"/assist/s/{session.public_id}/end/", {"reason": "citizen"})) == "assist_ended"
+
+
+def test_after_the_wipe_the_kiosk_speaks_again_for_the_next_person(kiosk_client, mother):
+    assert 'data-voice="on"' in kiosk_client.get("/assist/start/").content.decode()  # a kiosk's default
+    kiosk_client.cookies["voice"] = "off"  # she did not want it
+    session = consent_by_code(kiosk_client, start(kiosk_client, tasks=("check_records",)), mother.phone)
+    assert 'data-voice="off"' in kiosk_client.get(f"/assist/s/{session.public_id}/").content.decode()
+    kiosk_client.post(f"/assist/s/{session.public_id}/end/", {"reason": "citizen"})
+    nxt = kiosk_client.get("/assist/start/").content.decode()
+    assert 'data-voice="on"' in nxt and 'data-elder="on"' in nxt
+    # Not at a kiosk, nobody is spoken to unasked.
+    assert 'data-voice="off"' in Client().get("/").content.decode()
+
+
 def test_assist_pages_are_never_cached(kiosk_client, mother):
     session = consent_by_code(kiosk_client, start(kiosk_client, tasks=("check_records",)), mother.phone)
     assert "no-store" in kiosk_client.get(f"/assist/s/{session.public_id}/records/")["Cache-Control"]
@@ -295,6 +321,24 @@ def test_witnessed_consent_is_refused_when_binding_family_is_all_she_came_for(ki
     assert session.status == SessionStatus.AWAITING_CONSENT and not session.needs_review
 
 
+def test_when_witnessing_can_do_nothing_she_chose_the_page_points_to_ways_one_and_two(kiosk_client, mother):
+    session = start(kiosk_client, tasks=("bind_family",))
+    page = kiosk_client.get(f"/assist/s/{session.public_id}/consent/").content.decode()
+    assert 'data-testid="witness-not-possible"' in page and "请用办法一或办法二" in page
+    assert 'value="witness"' not in page and "我见证她同意了" not in page
+    refused = kiosk_client.post(f"/assist/s/{session.public_id}/consent/",
+                                {"step": "witness", "reason": "老人手机没带，也没有绑定家人"}).content.decode()
+    message = refused.split('class="alert alert-error"')[1].split("</div>")[0]
+    assert "办法一" in message and "重新开始帮办" not in message and "更改手机号" not in message
+    assert "更改手机号" not in refused
+
+
+def test_the_text_that_a_witnessed_session_began_names_only_what_witnessing_may_do(kiosk_client, mother):
+    _witnessed(kiosk_client, tasks=("activate", "bind_family"))
+    (text,) = [t for t in _texts_to(mother.phone) if "开始办理" in t]
+    assert "开始办理：开通医保码" in text and "绑定家人" not in text
+
+
 def test_the_family_action_itself_refuses_a_grant_on_a_helpers_word_alone(mother, helper):
     from family.actions import FamilyError, grant_in_helper_session
     from family.models import ProxyGrant
@@ -399,7 +443,7 @@ def test_staff_undo_revokes_what_a_witnessed_session_made_and_suspends_the_code_
     assert "撤销此次办理" in review and "已办：开通医保码" in review
     before_hers, before_his = len(_texts_to(mother.phone)), len(_texts_to(son.phone))
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(f"/assist/review/{session.public_id}/undo/")
+        response = staff_client.post(f"/assist/review/{session.public_id}/undo/", {"confirm": "yes"})
     assert response.status_code == 302
 
     grant.refresh_from_db()
@@ -418,24 +462,52 @@ def test_staff_undo_revokes_what_a_witnessed_session_made_and_suspends_the_code_
     assert "医保局复核后撤销了帮办员见证时办的事" in client_for(grandma).get("/account/record/").content.decode()
     # The helper's kiosk shows nothing of her any more; doing it again changes nothing.
     assert kiosk_client.get(f"/assist/s/{session.public_id}/").status_code == 410
-    staff_client.post(f"/assist/review/{session.public_id}/undo/")
+    staff_client.post(f"/assist/review/{session.public_id}/undo/", {"confirm": "yes"})
     assert AuditEvent.objects.filter(action="assist.undone").count() == 1
+
+
+def test_staff_read_what_undoing_does_tick_to_confirm_and_are_told_what_was_undone(kiosk_client, mother, son, helper):
+    from family.actions import grant_in_helper_session
+
+    session = _witnessed(kiosk_client)
+    kiosk_client.post(f"/assist/s/{session.public_id}/activate/")
+    grant_in_helper_session(principal=mother, helper=helper, phone_e164=son.phone, relationship="child",
+                            scopes=["show_code"], session_consent="code", detail={"assist_session_id": session.pk})
+    _staff, staff_client = _staff_client()
+    review = staff_client.get("/assist/").content.decode()
+    card = review.split('action="/assist/review/')[2]  # the undo form
+    assert card.index("撤销会解除这次绑定的家人") < card.index("我已核实，确定撤销") < card.index('data-testid="undo-witnessed"')
+    assert 'type="checkbox" name="confirm" value="yes"' in card
+
+    unticked = staff_client.post(f"/assist/review/{session.public_id}/undo/")
+    assert unticked.status_code == 200 and 'data-testid="undo-unconfirmed"' in unticked.content.decode()
+    assert not AuditEvent.objects.filter(action="assist.undone").exists()
+    mother.refresh_from_db()
+    assert mother.voucher.status == "active"
+
+    done = staff_client.post(f"/assist/review/{session.public_id}/undo/", {"confirm": "yes"}, follow=True)
+    assert "已撤销：撤销了1个家人绑定，暂停了她的医保码。" in done.content.decode()
+    again = staff_client.post(f"/assist/review/{session.public_id}/undo/", {"confirm": "yes"}, follow=True)
+    assert "之前已经撤销过了" in again.content.decode()
 
 
 def test_a_helper_cannot_undo_and_a_session_she_agreed_to_with_her_code_cannot_be_undone_this_way(
         kiosk_client, mother):
     witnessed = _witnessed(kiosk_client)
-    assert kiosk_client.post(f"/assist/review/{witnessed.public_id}/undo/").status_code == 404
+    assert kiosk_client.post(f"/assist/review/{witnessed.public_id}/undo/", {"confirm": "yes"}).status_code == 404
     by_code = consent_by_code(kiosk_client, start(kiosk_client), mother.phone)
     _staff, staff_client = _staff_client()
-    assert staff_client.post(f"/assist/review/{by_code.public_id}/undo/").status_code == 404
+    assert staff_client.post(f"/assist/review/{by_code.public_id}/undo/", {"confirm": "yes"}).status_code == 404
     witnessed.refresh_from_db()
     assert witnessed.undone_at is None
 
 
 def test_no_assisted_session_can_be_opened_without_a_registered_kiosk(helper, mother):
     not_a_kiosk = _verified_client(helper)
-    assert "这台机器还不是帮办终端" in not_a_kiosk.get("/assist/start/").content.decode()
+    page = not_a_kiosk.get("/assist/start/").content.decode()
+    # Said before anything else on the page, and no form to fill in for nothing.
+    assert page.index('data-testid="not-a-kiosk"') < page.index("登记为帮办终端</a>")
+    assert "还没有登记为帮办终端" in page and 'data-testid="find-citizen"' not in page and 'name="id_number"' not in page
     response = not_a_kiosk.post("/assist/start/", {**GRANDMA, "tasks": ["activate"]})
     assert response.status_code == 200
     assert "还没有登记为帮办终端" in response.content.decode()

@@ -128,3 +128,15 @@ def test_a_grant_ended_without_the_announcement_still_stops_her_settlements_and_
         await comm.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_the_revocation_notice_has_one_place_every_open_page_has_and_carries_the_rest_for_pages_that_show_her():
+    from family.push import render_access_revoked
+
+    html = render_access_revoked(7, "zh-hans")
+    # One out-of-band swap, into the slot of every page with a socket: no page gets one it has no place for
+    # (htmx logs oobErrorNoTarget for each). Her code and the acting-for banner ride along as templates that
+    # static/js/live-replace.js puts in only where the page shows them.
+    assert html.count("hx-swap-oob") == 1 and 'id="access-notice" hx-swap-oob="true"' in html
+    assert '<template data-replace="acting-code-7"><div id="acting-code-7">' in html
+    assert '<template data-replace="acting-banner-7"><div class="acting-banner" id="acting-banner-7"' in html

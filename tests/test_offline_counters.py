@@ -523,6 +523,49 @@ def test_staff_see_the_open_report_call_her_and_close_it_with_a_note(client, off
     assert 'data-testid="not-me-closed"' in page and SettlementDispute.objects.count() == 1
 
 
+def test_closing_a_report_without_writing_what_was_done_asks_for_it_and_closing_it_says_so(
+        client, offline_settlement, mother):
+    client.post(not_me_link(messages_to(mother.phone)[0]))
+    dispute = SettlementDispute.objects.get()
+    staff = verified(worker("+8613300133006", Role.STAFF, name="赵敏"))
+    queue = staff.get("/staff/offline/").content.decode()
+    form = re.search(r'<form method="post" action="/staff/offline/[^"]+/close/"[^>]*>.*?</form>', queue, re.S).group(0)
+    assert "novalidate" in form and "required" not in form and 'rows="3"' in form
+    blank = staff.post(f"/staff/offline/{dispute.public_id}/close/", {"note": "  "})
+    assert blank.status_code == 200 and "请写处理结果" in blank.content.decode()
+    dispute.refresh_from_db()
+    assert dispute.status == DisputeStatus.OPEN
+    closed = staff.post(f"/staff/offline/{dispute.public_id}/close/", {"note": "已电话核实：是她本人。"}, follow=True)
+    assert "报告已关闭" in closed.content.decode()
+
+
+def test_staff_call_her_about_a_flagged_settlement_and_mark_it_checked(offline_api, mother_user, mother, rules):
+    pharmacy = Institution.objects.create(code="P8", name="街口药房", level="pharmacy", region_code="330100",
+                                          api_key_id="p8", api_secret="p8-secret-0123456789")
+    offline_api.post(BATCH, {"settlements": [capture(mother, minutes_ago=9)]})
+    register_offline_counter(pharmacy).api.post(
+        BATCH, {"settlements": [{**capture(mother, minutes_ago=2), "visit_type": "pharmacy"}]})
+    first, second = Settlement.objects.order_by("pk")
+    staff_user = worker("+8613300133006", Role.STAFF, name="赵敏")
+    staff = verified(staff_user)
+    queue = staff.get("/staff/offline/").content.decode()
+    flagged = queue.split('data-testid="staff-flagged"')[1]
+    assert f'href="tel:{mother.phone}"' in flagged and flagged.count('data-testid="flag-checked"') == 2
+
+    done = staff.post(f"/staff/offline/flagged/{first.public_id}/checked/", follow=True).content.decode()
+    assert "已核实" in done
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.flagged and second.flagged
+    assert done.split('data-testid="staff-flagged"')[1].count('data-testid="flag-checked"') == 1
+    event = AuditEvent.objects.get(action="settlement.flag_cleared")
+    assert event.actor == staff_user and event.subject == mother
+    staff.post(f"/staff/offline/flagged/{first.public_id}/checked/")  # twice: still one row
+    assert AuditEvent.objects.filter(action="settlement.flag_cleared").count() == 1
+    assert verified(worker("+8613500135999", Role.OPERATOR, name="钱收费")).post(
+        f"/staff/offline/flagged/{second.public_id}/checked/").status_code == 403
+
+
 def test_the_terminal_form_asks_in_chinese_and_the_credential_page_fits_a_phone_with_copy_buttons(
         client, institution):
     from portal.admin_site import sync_staff_group

@@ -121,3 +121,19 @@ def test_an_operator_lands_on_the_counter_and_a_next_address_is_kept(client, db)
     TOTPDevice.objects.filter(user=user).update(last_t=-1)  # the same 30 s code may not be used twice
     client.post("/accounts/worker/login/?next=/records/", {"phone": "13500135005", "password": PASSWORD})
     assert client.post("/accounts/worker/totp/", {"token": current_totp()}).url == "/records/"
+
+
+@pytest.mark.parametrize(("role", "lands_on"), [(Role.HELPER, "/assist/"), (Role.STAFF, "/staff/offline/")])
+def test_a_helper_and_staff_land_on_their_own_work_page_not_the_citizen_home(client, db, role, lands_on):
+    user = User.objects.create_user("+8613300133006", PASSWORD, role=role, is_staff=role == Role.STAFF)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key="3132333435363738393031323334353637383930")
+    client.post("/accounts/worker/login/", {"phone": "13300133006", "password": PASSWORD})
+    landed = client.post("/accounts/worker/totp/", {"token": current_totp()})
+    assert landed.url == lands_on
+    assert client.get(landed.url).status_code == 200
+
+
+def test_the_totp_step_asks_for_the_code_in_the_authenticator_without_english_words(client, helper):
+    client.post("/accounts/worker/login/", {"phone": "13600136004", "password": PASSWORD})
+    page = client.get("/accounts/worker/totp/").content.decode()
+    assert "身份验证器里的6位数字" in page and "App" not in page

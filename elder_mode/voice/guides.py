@@ -115,6 +115,26 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "呢条链接用唔到喇。如果短信讲嘅结算唔係你本人，请打12393，话俾职员听短信入面嘅时间同金额。",
         "en": "This link no longer works. If the payment in the text message was not you, call 12393 and tell the staff the time and amount in the message.",
     },
+    "assist_consent": {
+        "cmn": "社区帮办员要为您办事，先要您同意。同意的话，请把手机收到的六位验证码念给帮办员。不同意，就说不办了。",
+        "yue": "社区帮办员要帮你办事，要先得到你同意。同意嘅话，请将手机收到嘅六位验证码读俾帮办员听。唔同意，就话唔办。",
+        "en": "The community helper needs your agreement first. If you agree, read the six-digit code on your phone to the helper. If not, say no.",
+    },
+    "assist_session": {
+        "cmn": "帮办员正在为您办理您同意的事。办完了，请点我办完了。",
+        "yue": "帮办员而家帮你办你同意咗嘅事。办完之后，请按我办完了。",
+        "en": "The helper is doing the things you agreed to. When you are done, tap I am done.",
+    },
+    "assist_activate": {
+        "cmn": "帮办员正在为您开通医保码。请看看姓名和身份证号对不对。",
+        "yue": "帮办员而家帮你开通医保码。请睇下姓名同身份证号码啱唔啱。",
+        "en": "The helper is activating your insurance code. Check that the name and ID number are right.",
+    },
+    "assist_ended": {
+        "cmn": "这次帮办已经结束，您的信息已经从这台机器上清除。谢谢您。",
+        "yue": "今次帮办已经完咗，你嘅资料已经喺呢部机度清除咗。多谢你。",
+        "en": "This visit is over, and your details have been cleared from this machine. Thank you.",
+    },
     "help": {
         "cmn": "需要帮忙，请打12393。也可以点请家人帮我，我们会告诉您的家人。",
         "yue": "要帮手，请打12393。你都可以按请家人帮我，我哋会通知你屋企人。",

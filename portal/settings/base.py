@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "assist.middleware.KioskMiddleware",
+    "accounts.middleware.TrustedPhoneMiddleware",  # after the kiosk's: a kiosk never uses a trusted phone
     "elder_mode.middleware.ElderModeMiddleware",
     "family.middleware.ActingForMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -249,6 +250,17 @@ CODE_SIGNING_KEYS = parse_key_ring("CODE_SIGNING_KEYS", env_str("CODE_SIGNING_KE
 
 CODE_REFRESH_SECONDS = 30
 CODE_TTL_SECONDS = 60
+
+# Trusted phones and step-up (docs/architecture.md, "Trusted phones and step-up"): the cookie lives this many
+# days; a trusted phone's session may change her account only within STEP_UP_MINUTES of a step-up (passkey,
+# PIN or SMS); 5 wrong PINs lock the PIN for 15 minutes. The passkey's relying party is WEBAUTHN_RP_ID (the
+# portal's host name) or, when empty, the host the request came to (development and tests).
+TRUSTED_PHONE_COOKIE = "trusted_phone"
+TRUSTED_PHONE_DAYS = env_int("TRUSTED_PHONE_DAYS", 365, minimum=1)
+STEP_UP_MINUTES = env_int("STEP_UP_MINUTES", 10, minimum=1)
+STEP_UP_PIN_MAX_TRIES = 5
+STEP_UP_PIN_LOCK_MINUTES = 15
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 
 # Offline counters (docs/architecture.md, "Offline counters"): only registered terminals, at most this
 # much per offline settlement (yuan), her and her family told by SMS with a "不是我本人" link valid for

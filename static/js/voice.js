@@ -32,11 +32,17 @@
     lastSpoken = text;
     play(sayUrl(text));
   }
-  document.addEventListener("htmx:oobAfterSwap", function (e) { speakResult(e.detail && e.detail.target); });
-  document.addEventListener("htmx:afterSwap", function (e) {
-    var t = e.detail && e.detail.target;
-    if (t && t.querySelector) speakResult(t.matches("[data-speak]") ? t : t.querySelector("[data-speak]"));
+  function spokenIn(t) {
+    if (!t || !t.querySelector) return null;
+    return t.matches("[data-speak]") ? t : t.querySelector("[data-speak]");
+  }
+  // An out-of-band swap fires on the elements just put in (e.target; detail.target is the one replaced), and
+  // first on the socket's own element (ws-connect), which holds the whole page: that one is skipped.
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    if (e.target && e.target.hasAttribute && e.target.hasAttribute("ws-connect")) return;
+    speakResult(spokenIn(e.target));
   });
+  document.addEventListener("htmx:afterSwap", function (e) { speakResult(spokenIn(e.detail && e.detail.target)); });
   // Only Chinese can be spoken (the say endpoint refuses other letters): an English page keeps its guide.
   function speakable(text) { return !!text && /[\u4e00-\u9fff]/.test(text) && !/[A-Za-z]/.test(text); }
   document.addEventListener("DOMContentLoaded", function () {

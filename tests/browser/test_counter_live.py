@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -93,6 +94,31 @@ def test_the_counter_settles_grandmas_bill_and_her_phone_shows_the_split_without
     broken = {name: found for name, found in violations.items() if found}
     assert not broken, "axe-core found violations:\n" + "\n".join(
         f"{name}:\n{axe_report(found)}" for name, found in broken.items())
+
+
+def test_with_voice_on_her_phone_reads_the_result_aloud_when_it_arrives(
+        chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
+    phone = open_context(chromium, asgi_live_server, viewport={"width": 360, "height": 640}, has_touch=True)
+    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
+    try:
+        phone.add_cookies([{"name": "sessionid", "value": client_for(mother_user).cookies["sessionid"].value,
+                            "url": asgi_live_server}, {"name": "voice", "value": "on", "url": asgi_live_server}])
+        citizen = watched(phone.new_page())
+        said: list[str] = []
+        citizen.on("request", lambda r: said.append(unquote(r.url)) if "/elder/voice/say?" in r.url else None)
+        citizen.goto("/code/")
+        expect(citizen.get_by_test_id("qr")).to_be_visible()
+        counter = sign_in_at_the_counter(desk)
+        fill_the_bill(counter, token_in_qr(citizen))
+        counter.get_by_test_id("counter-submit").click()
+        expect(citizen.get_by_test_id("settlement-status")).to_have_attribute("data-status", "settled")
+        citizen.wait_for_timeout(300)
+        spoken = citizen.get_by_test_id("settlement-status").get_attribute("data-speak")
+        assert spoken and any(spoken in url for url in said), (spoken, said)
+        assert citizen.problems == []  # type: ignore[attr-defined]
+    finally:
+        phone.close()
+        desk.close()
 
 
 def queued(page: Page) -> list[dict]:

@@ -395,3 +395,48 @@ def test_the_next_citizen_consents_with_her_own_code_and_an_idle_kiosk_ends_the_
 
     her_record_names_the_helper(chromium, asgi_live_server, citizen, camera)
     camera.assert_accessible()
+
+
+_ROWS_JS = """() => [...document.querySelectorAll('.choice')].map(row => {
+  const box = row.querySelector('input').getBoundingClientRect();
+  const label = row.querySelector('label').getBoundingClientRect();
+  return {name: row.textContent.trim(), box: [box.left, box.top, box.right, box.bottom],
+          label: [label.left, label.top, label.right, label.bottom]};
+})"""
+
+
+def test_on_a_phone_sized_kiosk_each_task_row_is_one_big_target_and_the_hotline_a_big_button(
+        chromium: Browser, live_server, helper) -> None:
+    context = open_context(chromium, live_server.url, viewport={"width": 360, "height": 640}, has_touch=True)
+    try:
+        page = sign_in_at_the_kiosk(context)
+        page.goto("/assist/start/")
+        # Not a kiosk yet: it says so first, and there is no form to fill in for nothing.
+        expect(page.get_by_test_id("not-a-kiosk")).to_be_focused()
+        expect(page.get_by_test_id("find-citizen")).to_have_count(0)
+        page.get_by_test_id("not-a-kiosk").get_by_role("link", name="登记为帮办终端").click()
+        page.get_by_label("终端名称", exact=True).fill("翠苑1号机")
+        page.get_by_label("放在哪里", exact=True).fill("翠苑社区服务中心")
+        page.get_by_role("button", name="登记", exact=True).click()
+        page.goto("/assist/start/")
+        expect(page.locator("html")).to_have_attribute("data-elder", "on")
+        rows = page.evaluate(_ROWS_JS)
+        assert len(rows) == 4
+        for row in rows:
+            (bl, bt, br, bb), (ll, lt, lr, lb) = row["box"], row["label"]
+            # The label (what a tap on the row hits) covers the box too, and is at least 60 px high.
+            assert ll <= bl and lr >= br and lt <= bt and lb >= bb and lb - lt >= 60, row
+        # A tap in the gap between the box and the words ticks it.
+        page.get_by_label("绑定家人", exact=True).scroll_into_view_if_needed()
+        (bl, bt, br, bb) = page.evaluate(_ROWS_JS)[1]["box"]
+        page.touchscreen.tap(br + 6, (bt + bb) / 2)
+        expect(page.get_by_label("绑定家人", exact=True)).to_be_checked()
+        call = page.locator("aside.help").get_by_role("link", name="拨打 12393")
+        expect(call).to_have_attribute("href", "tel:12393")
+        size = call.bounding_box()
+        assert size is not None and size["height"] >= 60 and size["width"] >= 60, size
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "phone-start.png"), full_page=True)
+        assert page.problems == []  # type: ignore[attr-defined]
+    finally:
+        context.close()
