@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import budgets
 from accounts.models import (
     Channel,
     OneTimeCode,
@@ -84,29 +85,42 @@ def phone_locked_until(phone_index: str, now: dt.datetime | None = None) -> dt.d
 
 def send_one_time_code(
     *, phone_e164: str, purpose: str, channel: str = Channel.SMS, ip: str | None = None,
-    sms_text: str | None = None,
+    sms_text: str | None = None, kiosk_id: int | None = None, resend_label: str | None = None,
 ) -> SentCode:
     """Send a 6-digit code. `sms_text` (with a %(code)s placeholder) replaces the standard wording, e.g.
-    to tell a mother who is asking for her consent and for what."""
+    to tell a mother who is asking for her consent and for what. The hourly limits are per purpose for her
+    phone and per place for the sender (a registered kiosk, `kiosk_id`, counts as its own place):
+    accounts/budgets.py. `resend_label` is the label of the page's button that sends a code, which the
+    messages name (default 获取验证码)."""
     now = timezone.now()
     phone_index = crypto.blind_index("phone", phone_e164)
-    ip_index = crypto.blind_index("ip", ip or "-")
+    budget = budgets.budget_of(purpose)
+    origin = budgets.origin_of(ip, kiosk_id)
+    ip_index = origin.index
     locked = phone_locked_until(phone_index, now)
     if locked:
-        minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
-        raise OtpError(_("验证码错误次数太多，为了安全，请%(m)d分钟后再试。") % {"m": minutes})
+        raise OtpError(budgets.locked_message(budget, (locked - now).total_seconds()),
+                       retry_after=max(1, int((locked - now).total_seconds())))
     hour_ago = now - dt.timedelta(hours=1)
     recent = OneTimeCode.objects.filter(phone_index=phone_index, created_at__gte=hour_ago)
     last = recent.order_by("-created_at").first()
     if last and (now - last.created_at).total_seconds() < settings.OTP_RESEND_AFTER_SECONDS:
         wait = settings.OTP_RESEND_AFTER_SECONDS - int((now - last.created_at).total_seconds())
-        raise OtpError(_("验证码刚刚发过，请%(s)d秒后再点“再发一次”。") % {"s": wait}, retry_after=wait)
-    if recent.count() >= settings.OTP_MAX_PER_PHONE_PER_HOUR:
-        raise OtpError(_("这个手机号一小时内收到的验证码太多了，请过一会儿再试，或拨打%(h)s求助。")
-                       % {"h": settings.SITE_HOTLINE})
-    if OneTimeCode.objects.filter(ip_index=ip_index, created_at__gte=hour_ago).count() >= \
-            settings.OTP_MAX_PER_IP_PER_HOUR:
-        raise OtpError(_("这台设备请求验证码太频繁了，请过一会儿再试。"))
+        raise OtpError(_("验证码刚刚发过，请%(s)d秒后再点“%(b)s”。") % {"s": wait, "b": resend_label or _("获取验证码")},
+                       retry_after=wait)
+    for rows, limit in (
+        (recent.filter(budgets.purposes_in(budget)), budgets.phone_limit(budget)),
+        (recent, settings.OTP_MAX_PER_PHONE_ALL_PURPOSES_PER_HOUR),
+    ):
+        sent = list(rows.values_list("created_at", flat=True)[:limit])
+        if len(sent) >= limit:
+            wait_s = budgets.seconds_until_room(sent, limit, now)
+            raise OtpError(budgets.phone_budget_message(budget, wait_s), retry_after=int(wait_s))
+    from_here = list(OneTimeCode.objects.filter(ip_index=ip_index, created_at__gte=hour_ago)
+                     .order_by("-created_at").values_list("created_at", flat=True)[:origin.code_limit])
+    if len(from_here) >= origin.code_limit:
+        wait_s = budgets.seconds_until_room(from_here, origin.code_limit, now)
+        raise OtpError(budgets.origin_message(origin, budget, wait_s), retry_after=int(wait_s))
     if not delivery_possible():
         # Nothing is written: no code she cannot receive, no message left pending, no limit used up.
         raise OtpError(sms_unavailable_message())
@@ -139,13 +153,16 @@ def send_one_time_code(
     return SentCode(expires_at=otp.expires_at, channel=channel, resend_after=settings.OTP_RESEND_AFTER_SECONDS)
 
 
-def check_one_time_code(*, phone_e164: str, purpose: str, code: str) -> None:
-    """Accept a code once, or raise OtpError saying why not. Counts tries even when wrong."""
+def check_one_time_code(*, phone_e164: str, purpose: str, code: str, resend_label: str | None = None) -> None:
+    """Accept a code once, or raise OtpError saying why not. Counts tries even when wrong. The messages name
+    the page's button that sends a code by its label, `resend_label` (default 获取验证码)."""
+    button = {"b": resend_label or _("获取验证码")}
     now = timezone.now()
     phone_index = crypto.blind_index("phone", phone_e164)
     code = (code or "").strip()
-    if phone_locked_until(phone_index, now):
-        raise OtpError(_("验证码错误次数太多，为了安全，请%(m)d分钟后再试。") % {"m": settings.OTP_LOCK_MINUTES})
+    locked = phone_locked_until(phone_index, now)
+    if locked:
+        raise OtpError(budgets.locked_message(budgets.budget_of(purpose), (locked - now).total_seconds()))
     if len(code) != 6 or not code.isdigit():
         raise OtpError(_("验证码是6位数字，请再看一下短信。"))
     error: str | None = None
@@ -157,20 +174,20 @@ def check_one_time_code(*, phone_e164: str, purpose: str, code: str) -> None:
             .first()
         )
         if otp is None:
-            error = _("请先点“获取验证码”。")
+            error = _("请先点“%(b)s”。") % button
         elif otp.used_at is not None:
-            error = _("这个验证码已经用过了，请重新获取。")
+            error = _("这个验证码已经用过了，请点“%(b)s”再要一个。") % button
         elif otp.tries >= settings.OTP_MAX_TRIES:
-            error = _("这个验证码错误次数太多，已经作废，请重新获取。")
+            error = _("这个验证码错误次数太多，已经作废，请点“%(b)s”再要一个。") % button
         elif otp.expires_at <= now:
-            error = _("验证码已过期（5分钟内有效），请点“再发一次”。")
+            error = _("验证码已过期（5分钟内有效），请点“%(b)s”再要一个。") % button
         elif not secrets.compare_digest(otp.code_hash, _code_hash(phone_index, code)):
             # The failed try is saved before we answer, so guessing costs a try every time.
             otp.tries += 1
             otp.save(update_fields=["tries"])
             left = settings.OTP_MAX_TRIES - otp.tries
             if left <= 0:
-                error = _("验证码错误次数太多，已经作废，请重新获取。")
+                error = _("这个验证码错误次数太多，已经作废，请点“%(b)s”再要一个。") % button
             else:
                 error = _("验证码不对，还可以再试%(n)d次。") % {"n": left}
         else:
@@ -178,6 +195,10 @@ def check_one_time_code(*, phone_e164: str, purpose: str, code: str) -> None:
             otp.save(update_fields=["used_at"])
     if error:
         raise OtpError(error)
+
+
+# Set in the session when she signs in with a code: when (time.time()) she last proved she holds her phone.
+PHONE_PROVEN_SESSION_KEY = "phone_proven_at"
 
 
 def sign_in_with_code(*, phone_e164: str, code: str, ip: str | None = None) -> User:
@@ -195,11 +216,13 @@ def sign_in_with_code(*, phone_e164: str, code: str, ip: str | None = None) -> U
     return user
 
 
-def _identity_buckets(ip: str | None, id_number: str) -> tuple[limits.Bucket, limits.Bucket]:
+def _identity_buckets(ip: str | None, id_number: str, kiosk_id: int | None = None
+                      ) -> tuple[limits.Bucket, limits.Bucket]:
     hour = 3600
+    origin = budgets.origin_of(ip, kiosk_id)  # a kiosk or help point has its own, larger budget
+    place = "ip" if origin.kind == "address" else origin.kind
     return (
-        limits.Bucket(f"idcheck:ip:{crypto.blind_index('ip', ip or '-')}",
-                      settings.IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR, hour),
+        limits.Bucket(f"idcheck:{place}:{origin.index}", origin.check_limit, hour),
         limits.Bucket(f"idcheck:id:{crypto.blind_index('idcheck', id_number)}",
                       settings.IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR, hour),
     )
@@ -209,7 +232,8 @@ def _same(given: str, held: str) -> bool:
     return hmac.compare_digest(given.encode(), held.encode())
 
 
-def match_person(*, name: str, id_number: str, ip: str | None, phone_e164: str | None = None) -> InsuredPerson:
+def match_person(*, name: str, id_number: str, ip: str | None, phone_e164: str | None = None,
+                 kiosk_id: int | None = None) -> InsuredPerson:
     """The insured person with this name and ID number (and registered phone, when given), for anyone proving
     who she is or looking her up: the activation page, a son adding his mother, a helper at a kiosk.
 
@@ -228,7 +252,7 @@ def match_person(*, name: str, id_number: str, ip: str | None, phone_e164: str |
     except InvalidIdentifier as exc:
         raise BindingError(str(exc), field="name") from None
     try:
-        counted = limits.take(*_identity_buckets(ip, parsed.value))
+        counted = limits.take(*_identity_buckets(ip, parsed.value, kiosk_id))
     except limits.Limited as exc:
         minutes = max(1, math.ceil(exc.retry_after / 60))
         # The clock time too: "60 minutes" means little to her an hour later, "22:10以后" does.
@@ -257,16 +281,21 @@ def match_person(*, name: str, id_number: str, ip: str | None, phone_e164: str |
     return person
 
 
-def verify_identity(*, name: str, id_number: str, phone_e164: str, ip: str | None = None) -> InsuredPerson:
+def verify_identity(*, name: str, id_number: str, phone_e164: str, ip: str | None = None,
+                    kiosk_id: int | None = None) -> InsuredPerson:
     """Name, ID number and the phone registered with the bureau must all match one person."""
-    return match_person(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip)
+    return match_person(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip, kiosk_id=kiosk_id)
 
 
-def sign_in_and_bind(*, name: str, id_number: str, phone_e164: str, code: str, ip: str | None = None) -> User:
+def sign_in_and_bind(*, name: str, id_number: str, phone_e164: str, code: str, ip: str | None = None,
+                     kiosk_id: int | None = None, proven_by: User | None = None) -> User:
     """The activation identity step: checks the code and binds the real name, all at once. Returns the
-    account (made on first use, now bound to her) for the view to sign in."""
-    person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip)
-    check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)
+    account (made on first use, now bound to her) for the view to sign in. `proven_by` is the account she
+    signed in to with a code for this same phone a few minutes ago (the view checks how long ago): that code
+    already proved she holds the phone, so she is not made to wait for a second one (issue 13, item 5)."""
+    person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip, kiosk_id=kiosk_id)
+    if proven_by is None or proven_by.phone != phone_e164 or proven_by.role != Role.CITIZEN:
+        check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)
     with transaction.atomic():
         # The code proved she holds the registered phone: that phone's account is hers.
         user = User.objects.get_by_phone(phone_e164)

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.actions import revoke_trusted_phone
+from accounts.models import RevokedWhy, Role, TrustedDevice, User
+from core.client_address import client_ip
 
 # Who a user is (phone, real-name binding) and what they may do in the admin are never edited here:
 # the phone and the binding only change through the flows that prove them, and rights only by a superuser.
@@ -37,3 +40,26 @@ class UserAdmin(admin.ModelAdmin):
             kwargs["choices"] = [(value, label) for value, label in Role.choices if value != Role.STAFF]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
+
+
+@admin.register(TrustedDevice)
+class TrustedDeviceAdmin(admin.ModelAdmin):
+    """Her trusted phones (记住的手机): staff see them and remove them (e.g. she calls 12393 from another
+    phone); nothing else is edited here, and the secret's hash is never shown."""
+
+    list_display = ["label", "user", "created_at", "last_used_at", "revoked_at", "revoked_why"]
+    list_filter = ["revoked_why"]
+    fields = ["label", "user", "created_at", "last_used_at", "revoked_at", "revoked_by", "revoked_why"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # only her own phone, after she proved it is her, becomes trusted
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # removed, never deleted: her account record keeps which phone it was
+
+    @admin.action(description=_("移除所选手机（它们不再能直接打开医保码）"), permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        for device in queryset.filter(revoked_at__isnull=True):
+            revoke_trusted_phone(device, by=request.user, why=RevokedWhy.STAFF, ip=client_ip(request))

@@ -17,7 +17,7 @@ class PhoneField(forms.CharField):
 
 class CodeSignInForm(forms.Form):
     phone = PhoneField(label=_("手机号"), max_length=20, required=False,
-                       widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+                       widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "data-keep": ""}))
     code = forms.CharField(label=_("短信验证码"), max_length=10, required=False, help_text=_("6位数字"),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 

@@ -10,6 +10,7 @@ A session opened by a phone that has since been removed ends at its next request
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.actions import sign_in_by_trusted_phone, trusted_phone_secret_hash
 from accounts.models import Role, TrustedDevice
@@ -41,6 +43,8 @@ def device_from_cookie(value: str | None) -> TrustedDevice | None:
               .filter(public_id=public_id, revoked_at__isnull=True).first())
     if device is None or not secrets.compare_digest(device.secret_hash, trusted_phone_secret_hash(secret)):
         return None
+    if device.created_at < timezone.now() - dt.timedelta(days=settings.TRUSTED_PHONE_DAYS):
+        return None  # as old as the cookie's own lifetime: she proves it is her again
     user = device.user
     if not user.is_active or user.role != Role.CITIZEN or user.person_id is None:
         return None

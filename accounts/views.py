@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -14,10 +16,17 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.actions import OtpError, record_staff_sign_in, send_one_time_code, sign_in_with_code
+from accounts.actions import (
+    PHONE_PROVEN_SESSION_KEY,
+    OtpError,
+    record_staff_sign_in,
+    send_one_time_code,
+    sign_in_with_code,
+)
 from accounts.forms import CodeSignInForm, TotpForm, WorkerPasswordForm
 from accounts.models import Channel, Purpose, Role, User
-from core.client_address import client_ip
+from accounts.phone_views import may_offer_trust, trust_if_asked
+from core.client_address import client_ip, kiosk_id
 from core.masking import mask_phone
 from core.safe_next import safe_next
 
@@ -37,22 +46,28 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         try:
             if action in ("send_sms", "send_voice"):
                 channel = Channel.VOICE if action == "send_voice" else Channel.SMS
-                send_one_time_code(phone_e164=phone, purpose=Purpose.SIGN_IN, channel=channel, ip=client_ip(request))
+                send_one_time_code(phone_e164=phone, purpose=Purpose.SIGN_IN, channel=channel, ip=client_ip(request),
+                                   kiosk_id=kiosk_id(request))
                 notice = _("验证码已发到 %(p)s，5分钟内有效。") % {"p": mask_phone(phone)}
+                form.fields["code"].widget.attrs["data-focus-next"] = ""  # static/js/alerts.js
             else:
                 if not form.cleaned_data["code"]:
                     form.add_error("code", _("请填写短信里的6位验证码。"))
                 else:
                     user = sign_in_with_code(phone_e164=phone, code=form.cleaned_data["code"], ip=client_ip(request))
                     login(request, user, backend="accounts.backends.PhonePasswordBackend")
+                    request.session[PHONE_PROVEN_SESSION_KEY] = time.time()
                     if user.person_id is None:
+                        # Never activated: the activation page says so and takes this code as the proof
+                        # that the phone is hers, so she does not wait for a second one (docs/decisions.md,
+                        # "Signing in before activating").
                         return redirect("vouchers:activate")
-                    return redirect(_next_url(request))
+                    return trust_if_asked(request, redirect(_next_url(request)), user)
         except OtpError as exc:
             form.add_error("code" if action == "verify" else None, exc.message)
     return render(request, "accounts/sign_in.html", {
         "form": form, "notice": notice, "next": _next_url(request),
-        "resend_after": settings.OTP_RESEND_AFTER_SECONDS,
+        "resend_after": settings.OTP_RESEND_AFTER_SECONDS, "offer_trust": may_offer_trust(request),
     })
 
 

@@ -58,7 +58,8 @@ def register_kiosk(*, by: User, name: str, location: str) -> tuple[Kiosk, str]:
     return kiosk, token
 
 
-def find_citizen(*, name: str = "", id_number: str = "", code: str = "", ip: str | None = None) -> InsuredPerson:
+def find_citizen(*, name: str = "", id_number: str = "", code: str = "", ip: str | None = None,
+                 kiosk: Kiosk | None = None) -> InsuredPerson:
     """By name + ID number (one answer for any mismatch, limited per address and per ID number), or by
     scanning her active code."""
     if code.strip():
@@ -69,7 +70,7 @@ def find_citizen(*, name: str = "", id_number: str = "", code: str = "", ip: str
             raise AssistError(exc.message, field="code") from None
         return voucher.person
     try:
-        return match_person(name=name, id_number=id_number, ip=ip)
+        return match_person(name=name, id_number=id_number, ip=ip, kiosk_id=kiosk.pk if kiosk else None)
     except BindingError as exc:
         raise AssistError(exc.message, field=exc.field) from None
 
@@ -103,7 +104,8 @@ def send_consent_code(session: AssistSession, *, ip: str | None = None) -> None:
     text = _("【医保通】社区帮办员%(helper)s正在为您办理：%(tasks)s。同意的话，把验证码%%(code)s告诉帮办员；"
              "不同意就不要说。") % {"helper": session.helper.masked_name, "tasks": "、".join(session.task_labels())}
     try:
-        send_one_time_code(phone_e164=session.citizen.phone, purpose=_purpose(session), ip=ip, sms_text=text)
+        send_one_time_code(phone_e164=session.citizen.phone, purpose=_purpose(session), ip=ip, sms_text=text,
+                           kiosk_id=session.kiosk_id, resend_label=_("发验证码到她的手机"))
     except OtpError as exc:
         raise AssistError(exc.message) from None
 
@@ -112,7 +114,8 @@ def consent_by_code(session: AssistSession, *, code: str, ip: str | None = None)
     _require(session, SessionStatus.AWAITING_CONSENT)
     with transaction.atomic():  # her code is used up only together with the consent it gives
         try:
-            check_one_time_code(phone_e164=session.citizen.phone, purpose=_purpose(session), code=code)
+            check_one_time_code(phone_e164=session.citizen.phone, purpose=_purpose(session), code=code,
+                                resend_label=_("发验证码到她的手机"))
         except OtpError as exc:
             refused = exc  # caught inside, so the wrong try she made is still counted when this commits
         else:

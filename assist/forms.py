@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from assist.models import Task
 from family.forms import ScopesField
 from family.models import Relationship
-from insurance.identity import IdNumberField, InvalidIdentifier, normalize_mobile
+from insurance.identity import IdNumberField, InvalidIdentifier, PersonNameField, normalize_mobile
 
 
 class KioskForm(forms.Form):
@@ -15,7 +15,7 @@ class KioskForm(forms.Form):
 
 
 class FindCitizenForm(forms.Form):
-    name = forms.CharField(label=_("市民姓名"), max_length=40, required=False)
+    name = PersonNameField(label=_("市民姓名"), optional=True, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     id_number = IdNumberField(label=_("市民身份证号"), required=False, optional=True,
                               widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     code = forms.CharField(label=_("或者扫她的医保码"), max_length=400, required=False,

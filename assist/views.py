@@ -114,7 +114,7 @@ def start(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             citizen = actions.find_citizen(name=data["name"], id_number=data["id_number"], code=data["code"],
-                                           ip=client_ip(request))
+                                           ip=client_ip(request), kiosk=request.kiosk)
             session = actions.start_session(helper=request.user, kiosk=request.kiosk, citizen=citizen,
                                             tasks=data["tasks"], ip=client_ip(request))
         except actions.AssistError as exc:
@@ -143,6 +143,7 @@ def consent(request: HttpRequest, session_id) -> HttpResponse:
             if step == "send_code":
                 actions.send_consent_code(session, ip=ip)
                 notice = _("验证码已发到她在医保局登记的手机。请她把6位数字念给您。")
+                code_form.fields["code"].widget.attrs["data-focus-next"] = ""  # static/js/alerts.js
             elif step == "code":
                 code_form = CodeForm(request.POST)
                 if code_form.is_valid():

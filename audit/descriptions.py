@@ -30,6 +30,7 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.FAMILY_REVOKED: _("解除了亲情账户授权"),
     Kind.FAMILY_HELP_REQUESTED: _("请家人帮忙"),
     Kind.FAMILY_RENEWED: _("亲情账户授权续期一年"),
+    Kind.FAMILY_RESTORED: _("撤销了刚才的解除，亲情账户授权恢复"),
     Kind.KIOSK_REGISTERED: _("登记了帮办终端"),
     Kind.ASSIST_STARTED: _("社区帮办员开始为您办理"),
     Kind.ASSIST_FAMILY_ASKED: _("帮办员请家人远程同意"),

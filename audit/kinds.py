@@ -38,6 +38,7 @@ class Kind(StrEnum):
     FAMILY_REVOKED = "family.revoked"
     FAMILY_HELP_REQUESTED = "family.help_requested"
     FAMILY_RENEWED = "family.renewed"
+    FAMILY_RESTORED = "family.restored"
     # assist
     KIOSK_REGISTERED = "assist.kiosk_registered"
     ASSIST_STARTED = "assist.started"

@@ -53,3 +53,11 @@ def client_ip(request: HttpRequest | None) -> str | None:
         strict=True,
     )
     return _valid(address) or remote
+
+
+def kiosk_id(request: HttpRequest | None) -> int | None:
+    """The registered kiosk this request comes from (assist's KioskMiddleware sets `request.kiosk`), if any:
+    a kiosk has its own code and identity-check budgets (accounts/budgets.py). Read by attribute: core
+    imports no app."""
+    kiosk = getattr(request, "kiosk", None)
+    return getattr(kiosk, "pk", None)

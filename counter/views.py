@@ -33,6 +33,7 @@ from insurance.selectors import terminal_for_browser
 from settlement.actions import MAX_ITEMS, ItemIn, SettlementError, submit_settlement
 from settlement.batch import read_batch, upload_batch
 from settlement.models import Settlement
+from settlement.selectors import settlement_paid_with
 from settlement.texts import headline, spoken
 
 FORM_ROWS = 5
@@ -159,8 +160,12 @@ def counter(request: HttpRequest) -> HttpResponse:
         settlement = submit_settlement(institution=request.user.institution, code=code, visit_type=visit_type,
                                        items=items_from(rows), operator=request.user)
     except SettlementError as exc:
-        return _refused(request, exc, rows=rows, code=code if exc.error in BILL_ERRORS else "",
-                        visit_type=visit_type)
+        first = (settlement_paid_with(code, institution=request.user.institution, operator=request.user)
+                 if exc.error == "code_used" else None)
+        if first is None:
+            return _refused(request, exc, rows=rows, code=code if exc.error in BILL_ERRORS else "",
+                            visit_type=visit_type)
+        settlement = first  # the same bill sent twice (a double click): answer with the first one's result
     settlement = Settlement.objects.select_related("person", "institution").get(pk=settlement.pk)
     status_html = render_to_string("counter/_status.html", {
         "s": settlement, "headline": headline(settlement), "spoken": spoken(settlement)}, request=request)
@@ -245,3 +250,14 @@ def offline_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "counter/offline.html", {
         "terminal": offline_terminal_of(request), "error": error, "key_id": key_id,
         "floor_limit": settings.OFFLINE_FLOOR_LIMIT_YUAN}, status=403 if error else 200)
+
+
+@require_http_methods(["GET"])
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The counter's service worker: it keeps the counter page and its scripts so a reload without network
+    still opens the page and its offline queue. Served from /counter/ so that its scope is the counter; it
+    holds nothing of anyone, so it needs no sign-in (the page it keeps does)."""
+    response = HttpResponse(render_to_string("counter/sw.js"), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # a new version is picked up on the next visit
+    response["Service-Worker-Allowed"] = reverse("counter:counter")
+    return response

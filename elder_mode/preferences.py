@@ -6,10 +6,12 @@ from django.http import HttpRequest, HttpResponse
 
 COOKIE_NAME = "elder_mode"
 COOKIE_AGE = 365 * 24 * 3600
+OFFER_SEEN_COOKIE = "elder_offer_seen"  # the "字太小？" offer is made once (issue 13, item 8)
 
 
 def elder_mode_for(request: HttpRequest) -> tuple[bool, bool]:
-    """(enabled, chosen): chosen is False on a first visit, when we offer the choice."""
+    """(enabled, chosen): chosen is False on a first visit, when we offer the choice. Workers are never
+    offered it (their pages are tools, not a citizen's first visit), and it is offered once."""
     user = getattr(request, "user", None)
     if getattr(request, "kiosk", None) is None and user is not None and user.is_authenticated \
             and getattr(user, "elder_mode", None) is not None:
@@ -19,6 +21,8 @@ def elder_mode_for(request: HttpRequest) -> tuple[bool, bool]:
         return cookie == "1", True
     if getattr(request, "kiosk", None) is not None:
         return True, True  # kiosks start in elder mode
+    if getattr(user, "is_worker", False) or request.COOKIES.get(OFFER_SEEN_COOKIE) == "1":
+        return False, True
     return False, False
 
 

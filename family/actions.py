@@ -15,9 +15,10 @@ from accounts.actions import BindingError, OtpError, check_one_time_code, match_
 from accounts.models import Role, User
 from audit.actions import record_event
 from audit.kinds import Kind
-from audit.models import Via
+from audit.models import AuditEvent, Via
 from family.models import ALL_SCOPES, MAX_PROXIES, OPEN_STATUSES, ConsentVia, GrantStatus, ProxyGrant
 from family.push import push_access_revoked, push_help_asked
+from family.wording import proxy_as_she_sees_him, scopes_as_she_reads_them
 from insurance.models import InsuredPerson
 
 GRANT_LIFETIME = dt.timedelta(days=365)
@@ -102,7 +103,8 @@ def request_grant(
             return grant
         text = _("【医保通】%(who)s（%(rel)s）申请在医保通帮您：%(what)s。同意的话，把验证码%%(code)s告诉他；"
                  "不同意请不要告诉任何人。也可以登录医保通在“谁在帮我”里同意或拒绝。") % {
-            "who": proxy.person.name, "rel": grant.get_relationship_display(), "what": _describe(grant, scopes)}
+            "who": proxy.person.name, "rel": proxy_as_she_sees_him(grant.relationship),
+            "what": "、".join(scopes_as_she_reads_them(scopes))}  # to her: 您的, and what he is to her
         # Inside the transaction: if her code cannot be sent (say, one was sent to her a moment ago), the
         # request is not left behind pending with no way to consent; he is told and can try again.
         try:
@@ -117,7 +119,8 @@ def resend_consent_code(grant: ProxyGrant, *, ip: str | None = None) -> None:
         raise FamilyError(_("这个申请已经处理过了。"))
     text = _("【医保通】%(who)s申请帮您办理医保。同意的话，把验证码%%(code)s告诉他。") % {"who": grant.proxy.person.name}
     try:
-        send_one_time_code(phone_e164=grant.principal.phone, purpose=consent_purpose(grant), ip=ip, sms_text=text)
+        send_one_time_code(phone_e164=grant.principal.phone, purpose=consent_purpose(grant), ip=ip, sms_text=text,
+                           resend_label=_("再发一次"))
     except OtpError as exc:
         raise FamilyError(exc.message) from None
 
@@ -127,7 +130,8 @@ def consent_with_code(grant: ProxyGrant, *, proxy: User, code: str, ip: str | No
     if grant.proxy_id != proxy.pk or grant.status != GrantStatus.PENDING:
         raise FamilyError(_("这个申请已经处理过了。"))
     try:
-        check_one_time_code(phone_e164=grant.principal.phone, purpose=consent_purpose(grant), code=code)
+        check_one_time_code(phone_e164=grant.principal.phone, purpose=consent_purpose(grant), code=code,
+                            resend_label=_("再发一次"))
     except OtpError as exc:
         raise FamilyError(exc.message, field="code") from None
     with transaction.atomic():
@@ -151,8 +155,8 @@ def _check_limit_on_activation(grant: ProxyGrant) -> None:
 def _tell_principal_added(grant: ProxyGrant) -> None:
     send_notice(grant.principal.phone, _("【医保通】%(who)s（%(rel)s）已成为您的亲情账户家人，可以：%(what)s。"
                                          "不认识或不同意，请登录医保通在“谁在帮我”里马上解除，或拨打%(h)s。") % {
-        "who": grant.proxy.masked_name, "rel": grant.get_relationship_display(), "what": _describe(grant),
-        "h": settings.SITE_HOTLINE})
+        "who": grant.proxy.masked_name, "rel": proxy_as_she_sees_him(grant.relationship),
+        "what": "、".join(scopes_as_she_reads_them(grant.scopes)), "h": settings.SITE_HOTLINE})
 
 
 def answer_request(grant: ProxyGrant, *, principal_user: User, approve: bool, scopes: list[str] | None = None,
@@ -217,6 +221,54 @@ def revoke_grant(grant: ProxyGrant, *, by: User, ip: str | None = None) -> Proxy
         record_event(action=Kind.FAMILY_REVOKED, via=Via.SELF if by.person_id == grant.principal_id else Via.PROXY,
                      actor=by, subject=grant.principal, ip=ip, detail={"grant": str(grant.public_id)})
         push_access_revoked(grant.proxy_id, grant.principal_id)  # sent on commit
+    return grant
+
+
+# 马上解除 can be undone by her for this long (issue 13, item 7): a tap on the wrong card is not a lost son.
+RESTORE_WINDOW = dt.timedelta(minutes=5)
+
+
+def _revoked_by_her(grant: ProxyGrant) -> bool:
+    """Only what she ended herself is hers to bring back: not his own 不再帮她, not a staff review's undo."""
+    return AuditEvent.objects.filter(action=Kind.FAMILY_REVOKED, via=Via.SELF, subject_id=grant.principal_id,
+                                     detail__grant=str(grant.public_id)).exists()
+
+
+def may_restore(grant: ProxyGrant, *, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (grant.status == GrantStatus.REVOKED and grant.ended_at is not None
+            and now - grant.ended_at <= RESTORE_WINDOW and _revoked_by_her(grant))
+
+
+def restorable_grants(person: InsuredPerson) -> list[ProxyGrant]:
+    """The grants she ended in the last five minutes and may still bring back, newest first."""
+    since = timezone.now() - RESTORE_WINDOW
+    recent = ProxyGrant.objects.filter(principal=person, status=GrantStatus.REVOKED, ended_at__gte=since)
+    return [g for g in recent.select_related("proxy").order_by("-ended_at") if may_restore(g)]
+
+
+def restore_grant(grant: ProxyGrant, *, principal_user: User, ip: str | None = None) -> ProxyGrant:
+    """She undoes her 马上解除 within five minutes: the grant is as it was (same scopes, same end date). His
+    sockets left her watchers when she revoked; they see her again only from here on (a new page or a new
+    acting-for choice), never for the minutes in between."""
+    if principal_user.person_id != grant.principal_id:
+        raise FamilyError(_("找不到这个授权。"))
+    with transaction.atomic():
+        grant = ProxyGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.status == GrantStatus.ACTIVE:
+            return grant  # a second tap of 撤销 finds it back already
+        if not may_restore(grant):
+            raise FamilyError(_("已经超过5分钟，不能撤销了。要让他再帮您，请点“让家人帮我”重新添加。"))
+        if ProxyGrant.objects.active().filter(principal=grant.principal).count() >= MAX_PROXIES:
+            raise FamilyError(_("一个人最多可以有5位家人帮办，已经满了。请先解除一位。"))
+        grant.status, grant.ended_at = GrantStatus.ACTIVE, None
+        try:
+            with transaction.atomic():
+                grant.save(update_fields=["status", "ended_at"])
+        except IntegrityError:  # he was added again in those minutes: that grant stands
+            raise FamilyError(_("你们已经是亲情账户了，不用重复添加。")) from None
+        record_event(action=Kind.FAMILY_RESTORED, actor=principal_user, subject=grant.principal, ip=ip,
+                     detail={"grant": str(grant.public_id)})
     return grant
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from family.models import Relationship, Scope
-from insurance.identity import IdNumberField, InvalidIdentifier, normalize_mobile
+from family.models import Scope
+from family.wording import CHOICES_HE_FILLS, CHOICES_SHE_FILLS, SCOPE_CHOICES_SHE_FILLS
+from insurance.identity import IdNumberField, InvalidIdentifier, PersonNameField, normalize_mobile
 
 SCOPE_CHOICES = [(s.value, s.label) for s in Scope]
 
@@ -20,11 +21,11 @@ class ScopesField(forms.MultipleChoiceField):
 
 
 class RequestGrantForm(forms.Form):
-    name = forms.CharField(label=_("家人的姓名"), max_length=40)
+    name = PersonNameField(label=_("家人的姓名"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
     id_number = IdNumberField(label=_("家人的身份证号"),
                               widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    relationship = forms.ChoiceField(label=_("她是您的"), choices=Relationship.choices,
-                                     help_text=_("比如您是她的儿子，这里选“子女”指的是您是她的子女。"))
+    # Read from his side: she is his mother, so he picks 父亲或母亲 (stored as what he is to her: family/wording.py).
+    relationship = forms.ChoiceField(label=_("她（他）是您的"), choices=CHOICES_HE_FILLS)
     scopes = ScopesField(initial=[Scope.SHOW_CODE, Scope.VIEW_SETTLEMENTS])
 
 
@@ -36,8 +37,9 @@ class ConsentCodeForm(forms.Form):
 class InviteForm(forms.Form):
     phone = forms.CharField(label=_("家人的手机号"), max_length=20,
                             widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-    relationship = forms.ChoiceField(label=_("他是您的"), choices=Relationship.choices)
-    scopes = ScopesField(initial=[Scope.SHOW_CODE, Scope.VIEW_SETTLEMENTS])
+    relationship = forms.ChoiceField(label=_("他（她）是您的"), choices=CHOICES_SHE_FILLS)
+    scopes = ScopesField(initial=[Scope.SHOW_CODE, Scope.VIEW_SETTLEMENTS], choices=SCOPE_CHOICES_SHE_FILLS,
+                         label=_("他可以帮您做什么"))
 
     def clean_phone(self) -> str:
         try:
@@ -47,4 +49,4 @@ class InviteForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    scopes = ScopesField(required=False)
+    scopes = ScopesField(required=False, choices=SCOPE_CHOICES_SHE_FILLS)

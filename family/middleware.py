@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from family.selectors import grant_for_proxy
 
 SESSION_KEY = "acting_for"
+# Set when the grant he was acting under ended: every page he opens shows a full-screen notice (templates/base.html)
+# until he taps 知道了 (family.views.stop_acting), so his own code never appears where hers was without a word.
+ENDED_KEY = "acting_for_ended"
 
 
 class ActingForMiddleware:
@@ -34,8 +37,9 @@ class ActingForMiddleware:
                     request.acting_grant = grant
                     request.subject_person = grant.principal
                     request.subject_via = "proxy"
-                else:  # revoked or expired since: back to herself, silently
+                else:  # revoked or expired since: back to himself, with a notice saying so
                     request.session.pop(SESSION_KEY, None)
+                    request.session[ENDED_KEY] = {"name": grant.principal.masked_name if grant else ""}
 
         def may(scope: str) -> bool:
             grant = request.acting_grant

@@ -31,7 +31,9 @@ def push_help_asked(proxy_user_ids: list[int], person_id: int) -> None:
 
 
 def render_access_revoked(person_id: Any, language: str) -> str:
-    return render_to_string("family/_access_revoked.html", {"person_id": person_id})
+    person = InsuredPerson.objects.filter(pk=person_id).first()
+    return render_to_string("family/_access_revoked.html", {"person_id": person_id,
+                                                            "name": person.masked_name if person else ""})
 
 
 def render_help_asked(person_id: Any, language: str) -> str | None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:grant_id>/consent/", views.consent, name="consent"),
     path("<uuid:grant_id>/answer/", views.answer, name="answer"),
     path("<uuid:grant_id>/revoke/", views.revoke, name="revoke"),
+    path("<uuid:grant_id>/restore/", views.restore, name="restore"),
     path("<uuid:grant_id>/renew/", views.renew, name="renew"),
     path("<uuid:grant_id>/act/", views.start_acting, name="start_acting"),
     path("<uuid:grant_id>/activate/", views.activate_for, name="activate_for"),

@@ -15,11 +15,13 @@ from audit.models import Via
 from core.acting_for import not_allowed
 from core.client_address import client_ip
 from core.safe_next import safe_next
+from core.step_up import requires_step_up
 from family import actions
 from family.forms import AnswerForm, ConsentCodeForm, InviteForm, RequestGrantForm
-from family.middleware import SESSION_KEY
+from family.middleware import ENDED_KEY, SESSION_KEY
 from family.models import GrantStatus, Scope
 from family.selectors import grant_for_principal, grant_for_proxy, grants_given_by, grants_held_by
+from family.wording import her_as_he_sees_her, proxy_as_she_sees_him, scopes_as_she_reads_them
 from vouchers.actions import VoucherError, activate_voucher
 from vouchers.selectors import voucher_status_of
 
@@ -38,19 +40,36 @@ def _citizen_required(view):
 @never_cache
 @_citizen_required
 def hub(request: HttpRequest) -> HttpResponse:
+    return render(request, "family/hub.html", _hub_context(request))
+
+
+def _hub_context(request: HttpRequest, **extra) -> dict:
+    """Her side first (谁在帮我), said to her; then the people he helps, said to him (family/wording.py)."""
     person = request.user.person
     given = list(grants_given_by(person)) if person else []
-    return render(request, "family/hub.html", {
-        "held": list(grants_held_by(request.user)),
-        "helpers": [g for g in given if g.status == GrantStatus.ACTIVE],
+    for g in given:
+        g.seen_as, g.allows_text = proxy_as_she_sees_him(g.relationship), scopes_as_she_reads_them(g.scopes)
+    held = list(grants_held_by(request.user))
+    for g in held:
+        g.seen_as = her_as_he_sees_her(g.relationship)
+    helpers = [g for g in given if g.status == GrantStatus.ACTIVE]
+    restorable = actions.restorable_grants(person) if person else []
+    for g in restorable:
+        g.seen_as = proxy_as_she_sees_him(g.relationship)
+    return {
+        "held": held, "helpers": helpers, "restorable": restorable,
         "pending_for_me": [g for g in given if g.status == GrantStatus.PENDING],
         "answer_form": AnswerForm(),
-    })
+        # Spoken to whoever is looking: her, unless he only helps others and nobody helps him.
+        "guide": "family_proxy" if held and not given else "family",
+        **extra,
+    }
 
 
 @never_cache
 @_citizen_required
 @require_http_methods(["GET", "POST"])
+@requires_step_up
 def add(request: HttpRequest) -> HttpResponse:
     """The son asks to help his mother."""
     form = RequestGrantForm(request.POST or None)
@@ -69,6 +88,7 @@ def add(request: HttpRequest) -> HttpResponse:
 @never_cache
 @_citizen_required
 @require_http_methods(["GET", "POST"])
+@requires_step_up
 def consent(request: HttpRequest, grant_id) -> HttpResponse:
     grant = grant_for_proxy(request.user, grant_id)
     if grant is None:
@@ -84,6 +104,11 @@ def consent(request: HttpRequest, grant_id) -> HttpResponse:
                 actions.resend_consent_code(grant, ip=client_ip(request))
                 notice = _("已经重新发了一条验证码到她的手机。")
             except actions.FamilyError as exc:
+                # A bound form can carry the refusal (an unbound one cannot: that was an error page); the
+                # empty code box is no mistake of his here.
+                form = ConsentCodeForm({})
+                form.is_valid()
+                form.errors.pop("code", None)
                 form.add_error(None, exc.message)
         elif form.is_valid():
             try:
@@ -101,6 +126,7 @@ def consent(request: HttpRequest, grant_id) -> HttpResponse:
 @never_cache
 @_citizen_required
 @require_http_methods(["GET", "POST"])
+@requires_step_up
 def invite(request: HttpRequest) -> HttpResponse:
     """The mother adds her son from her own account."""
     if request.user.person is None:
@@ -120,6 +146,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @_citizen_required
 @require_POST
+@requires_step_up
 def answer(request: HttpRequest, grant_id) -> HttpResponse:
     grant = grant_for_principal(request.user.person, grant_id)
     if grant is None:
@@ -131,21 +158,30 @@ def answer(request: HttpRequest, grant_id) -> HttpResponse:
         actions.answer_request(grant, principal_user=request.user, approve=approve, scopes=scopes,
                                ip=client_ip(request))
     except actions.FamilyError as exc:
-        return render(request, "family/hub.html", {
-            "held": list(grants_held_by(request.user)), "error": exc.message,
-            "helpers": [g for g in grants_given_by(request.user.person) if g.status == GrantStatus.ACTIVE],
-            "pending_for_me": [g for g in grants_given_by(request.user.person) if g.status == GrantStatus.PENDING],
-            "answer_form": AnswerForm(),
-        }, status=422)
+        return render(request, "family/hub.html", _hub_context(request, error=exc.message), status=422)
     return redirect("family:hub")
 
 
+@never_cache
 @_citizen_required
-@require_POST
+@require_http_methods(["GET", "POST"])
+@requires_step_up
 def revoke(request: HttpRequest, grant_id) -> HttpResponse:
-    grant = grant_for_principal(request.user.person, grant_id) or grant_for_proxy(request.user, grant_id)
+    """GET asks first (a page, not a pop-up: docs/design.md §6); the POST from that page ends it at once. What
+    she ends she can bring back for five minutes (restore)."""
+    mine = grant_for_principal(request.user.person, grant_id)
+    grant = mine or grant_for_proxy(request.user, grant_id)
     if grant is None:
         raise Http404
+    if request.method == "GET":
+        if grant.status not in (GrantStatus.ACTIVE, GrantStatus.PENDING):
+            return redirect("family:hub")
+        by_her = mine is not None
+        return render(request, "family/revoke_confirm.html", {
+            "grant": grant, "by_her": by_her,
+            "seen_as": proxy_as_she_sees_him(grant.relationship) if by_her else her_as_he_sees_her(grant.relationship),
+            "allows_text": scopes_as_she_reads_them(grant.scopes) if by_her else grant.scope_labels(),
+            "minutes": int(actions.RESTORE_WINDOW.total_seconds() // 60)})
     actions.revoke_grant(grant, by=request.user, ip=client_ip(request))
     if request.session.get(SESSION_KEY) == str(grant.public_id):
         request.session.pop(SESSION_KEY, None)
@@ -154,6 +190,23 @@ def revoke(request: HttpRequest, grant_id) -> HttpResponse:
 
 @_citizen_required
 @require_POST
+@requires_step_up
+def restore(request: HttpRequest, grant_id) -> HttpResponse:
+    """撤销: she brings back a grant she ended in the last five minutes."""
+    grant = grant_for_principal(request.user.person, grant_id)
+    if grant is None:
+        raise Http404
+    try:
+        actions.restore_grant(grant, principal_user=request.user, ip=client_ip(request))
+    except actions.FamilyError as exc:
+        return render(request, "family/hub.html", _hub_context(request, error=exc.message), status=409)
+    messages.success(request, _("已撤销解除：%(name)s又可以帮您了。") % {"name": grant.proxy.masked_name})
+    return redirect("family:hub")
+
+
+@_citizen_required
+@require_POST
+@requires_step_up
 def renew(request: HttpRequest, grant_id) -> HttpResponse:
     grant = grant_for_principal(request.user.person, grant_id)
     if grant is None:
@@ -181,7 +234,10 @@ def start_acting(request: HttpRequest, grant_id) -> HttpResponse:
 
 @require_POST
 def stop_acting(request: HttpRequest) -> HttpResponse:
+    """回到我自己; also 知道了 on the notice that a grant ended (then back to the page he was on, now his own)."""
     request.session.pop(SESSION_KEY, None)
+    if request.session.pop(ENDED_KEY, None) is not None and request.POST.get("next"):
+        return redirect(safe_next(request, request.POST.get("next")))
     return redirect("family:hub" if request.user.is_authenticated else "home")
 
 
@@ -200,7 +256,7 @@ def activate_for(request: HttpRequest, grant_id) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if request.POST.get("agree") != "on":
-            error = _("请先勾选“她同意开通”。")
+            error = _("请先勾选“她同意开通医保码”。")
         else:
             try:
                 activate_voucher(person, actor=request.user, via=Via.PROXY, ip=client_ip(request), grant_id=grant.pk)

@@ -119,6 +119,27 @@ class IdNumberField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
 
+class PersonNameField(forms.CharField):
+    """A person's name as on her ID card, cleaned by `normalize_name`. It has no `maxlength` in the page: a
+    browser would cut a long name silently, and she would not know why it does not match; here a name over
+    the limit gets a message instead (issue 13, item 8)."""
+
+    def __init__(self, *, optional: bool = False, **kwargs: Any) -> None:
+        kwargs.pop("max_length", None)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "name"}))
+        super().__init__(**kwargs)
+        self.optional = optional
+
+    def clean(self, value: Any) -> str:
+        if self.optional and not _typed_text(value):
+            return ""
+        try:
+            return normalize_name(value if isinstance(value, str) else "")
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
 class MobileField(forms.CharField):
     """A mainland mobile number, cleaned to E.164 by `normalize_mobile`, with its plain message."""
 

@@ -41,6 +41,7 @@ STAFF_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "insurance.offlineterminal": ("view", "add", "change"),  # offline counters: register, revoke
     "settlement.settlementdispute": ("view", "change"),  # "不是我本人" reports: note, close
     "accounts.user": ("view", "change"),  # helpers and operators: name, role, institution, active
+    "accounts.trusteddevice": ("view", "change"),  # her trusted phones: remove one (she lost it, she asks)
 }
 
 # Registered by third-party apps but never shown: secrets (TOTP keys) and raw sign-in records.

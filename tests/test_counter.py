@@ -220,10 +220,28 @@ def test_an_expired_code_asks_for_a_fresh_one(counter, mother, mother_user):
     assert Settlement.objects.count() == 0
 
 
-def test_a_used_code_cannot_pay_a_second_time(counter, mother, mother_user, rules):
+def test_a_used_code_cannot_pay_a_second_time_at_another_counter(counter, institution, mother, mother_user, rules):
     code = fresh_code(mother)
     assert counter.post("/counter/", bill(code, PILLS)).status_code == 200
-    assert "已经用过一次" in error_shown(counter.post("/counter/", bill(code, PILLS)))
+    other_window = verified_client(make_worker("+8613700137006", institution=institution, name="孙收费"))
+    assert "已经用过一次" in error_shown(other_window.post("/counter/", bill(code, PILLS)))
+    assert Settlement.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_submit_shows_the_first_result_not_an_error(counter, mother, mother_user, rules):
+    code = fresh_code(mother)
+    first = counter.post("/counter/", bill(code, PILLS), headers={"HX-Request": "true"})
+    again = counter.post("/counter/", bill(code, PILLS), headers={"HX-Request": "true"})
+    assert again.status_code == 200 and again["X-Counter-Outcome"] == "accepted"
+    body = again.content.decode()
+    assert 'data-testid="counter-error"' not in body and "已经用过一次" not in body
+    settlement = Settlement.objects.get()
+    assert f'data-settlement="{settlement.public_id}"' in body
+    assert f'data-settlement="{settlement.public_id}"' in first.content.decode()
+    without_js = counter.post("/counter/", bill(code, PILLS))
+    assert without_js.status_code == 200 and 'data-testid="counter-error"' not in without_js.content.decode()
+    assert f'data-settlement="{settlement.public_id}"' in without_js.content.decode()
     assert Settlement.objects.count() == 1
 
 
@@ -431,3 +449,13 @@ def test_each_counter_sees_its_own_settlements_live_and_not_the_next_windows():
 
     async_to_sync(scenario)()
 
+
+
+def test_the_counters_service_worker_is_served_at_the_counters_scope_and_allowed_by_the_csp(counter, client):
+    worker = client.get("/counter/sw.js")  # no sign-in needed: it holds nothing of anyone
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
+    assert worker["Service-Worker-Allowed"] == "/counter/" and "no-cache" in worker["Cache-Control"]
+    assert 'var PAGE = "/counter/"' in worker.content.decode()
+    page = counter.get("/counter/")
+    assert 'data-sw-url="/counter/sw.js"' in page.content.decode()
+    assert "worker-src 'self'" in page["Content-Security-Policy"]

@@ -81,7 +81,7 @@ def test_a_signed_in_page_warns_before_the_session_ends_and_can_keep_it_going(mo
 def test_every_step_has_a_listen_button_with_its_words_on_screen(client, mother_client, mother):
     from elder_mode.voice.guides import guide_text
 
-    for c, path, key in ((client, "/", "home"), (client, "/activate/", "identity"), (mother_client, "/code/", "code"),
+    for c, path, key in ((client, "/", "home_new"), (client, "/activate/", "identity"), (mother_client, "/code/", "code"),
                          (mother_client, "/records/", "records"), (mother_client, "/family/", "family")):
         body = c.get(path).content.decode()
         assert 'data-testid="voice-guide"' in body, path

@@ -39,7 +39,7 @@ def test_the_son_asks_and_the_mother_consents_with_the_code_she_reads_to_him(son
     grant = ProxyGrant.objects.get()
     assert response.url == f"/family/{grant.public_id}/consent/"
     sms = OutboundMessage.objects.filter(phone_index=mother.phone_index).first().body
-    assert "李建国" in sms and "出示她的医保码" in sms
+    assert "李建国" in sms and "出示您的医保码" in sms  # to her phone: 您的
     son_client.post(f"/family/{grant.public_id}/consent/", {"code": latest_code_sent_to(mother.phone)})
     grant.refresh_from_db()
     assert grant.status == GrantStatus.ACTIVE
@@ -211,7 +211,7 @@ def test_a_stranger_guessing_grant_ids_gets_404(stranger_client, active_grant):
 def test_the_mother_sees_who_helps_her_and_revokes_at_once(son_client, mother_client, active_grant, mother):
     son_client.post(f"/family/{active_grant.public_id}/act/")
     page = mother_client.get("/family/").content.decode()
-    assert "李**" in page and "出示她的医保码" in page and "有效期到" in page
+    assert "李**" in page and "出示您的医保码" in page and "有效期到" in page
     mother_client.post(f"/family/{active_grant.public_id}/revoke/")
     active_grant.refresh_from_db()
     assert active_grant.status == GrantStatus.REVOKED

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from conftest import INSTITUTION_SECRET, SignedApi, make_citizen, make_person
-from family.actions import invite_proxy, revoke_grant
+from family.actions import invite_proxy, restore_grant, revoke_grant
 from family.models import GrantStatus, ProxyGrant
 from insurance.models import Institution
 from tests.helpers import BILL
@@ -130,13 +130,36 @@ def test_a_grant_ended_without_the_announcement_still_stops_her_settlements_and_
     async_to_sync(scenario)()
 
 
-def test_the_revocation_notice_has_one_place_every_open_page_has_and_carries_the_rest_for_pages_that_show_her():
+def test_the_revocation_notice_has_one_place_every_open_page_has_and_carries_the_rest_for_pages_that_show_her(db):
     from family.push import render_access_revoked
 
     html = render_access_revoked(7, "zh-hans")
     # One out-of-band swap, into the slot of every page with a socket: no page gets one it has no place for
     # (htmx logs oobErrorNoTarget for each). Her code and the acting-for banner ride along as templates that
     # static/js/live-replace.js puts in only where the page shows them.
-    assert html.count("hx-swap-oob") == 1 and 'id="access-notice" hx-swap-oob="true"' in html
+    # innerHTML: the page's aria-live region stays and only its content changes, so screen readers read it.
+    assert html.count("hx-swap-oob") == 1 and 'id="access-notice" hx-swap-oob="innerHTML"' in html
     assert '<template data-replace="acting-code-7"><div id="acting-code-7">' in html
     assert '<template data-replace="acting-banner-7"><div class="acting-banner" id="acting-banner-7"' in html
+
+
+def test_his_sockets_see_her_again_only_after_she_undoes_her_revoke():
+    mother, son, grant, api = _setup(["view_settlements", "show_code"])
+    son_session = session_cookie(son)
+
+    async def scenario():
+        comm = page_socket(son_session)
+        assert (await comm.connect())[0]
+        await database_sync_to_async(revoke_grant)(grant, by=mother)
+        assert "已解除授权" in await comm.receive_from(timeout=1)
+        await _settle(api, mother)  # in the minutes between: nothing of hers
+        assert await comm.receive_nothing(timeout=0.5)
+        await database_sync_to_async(restore_grant)(grant, principal_user=mother)
+        await comm.disconnect()
+        again = page_socket(son_session)  # his next page, after she brought the grant back
+        assert (await again.connect())[0]
+        await _settle(api, mother)
+        assert "王** 的结算" in await _until_settled(again)
+        await again.disconnect()
+
+    async_to_sync(scenario)()

@@ -381,7 +381,7 @@ def test_grandma_can_activate_her_code_reading_english_on_every_screen(mother):
     agree = assert_english(fetch(client, "/activate/agree/"))
     assert "Step 3 of 3" in agree
     refused = assert_english(client.post("/activate/agree/", {"elder_mode": "0"}).content.decode())
-    assert "Please tick “Agree” first to activate." in refused
+    assert "Please first tick \"I have read the above and agree to activate my code\"." in refused
     assert client.post("/activate/agree/", {"agree": "on", "elder_mode": "0"}).url == "/code/"
 
 
@@ -503,15 +503,15 @@ def test_a_son_asks_and_his_mother_agrees_reading_english_on_every_family_screen
     assert "Waiting for consent" in assert_english(fetch(his, "/family/"), allowed=names)
 
     pending = assert_english(fetch(hers, "/family/"), allowed=names)
-    assert f"{son.person.name} (Child) wants to help you" in pending and "You may choose fewer" in pending
+    assert f"{son.person.name} (your son or daughter) would like to help you" in pending and "You may choose fewer" in pending
     grant = ProxyGrant.objects.get()
     hers.post(f"/family/{grant.public_id}/answer/", {"decision": "approve", "scopes": FAMILY_SCOPES})
 
     who_helps_me = assert_english(fetch(hers, "/family/"), allowed=names)
-    assert f"{son.masked_name} (Child)" in who_helps_me and "Remove now" in who_helps_me
-    assert "Can: Show their insurance code, Get their payment results as they happen" in who_helps_me
+    assert f"{son.masked_name} (your son or daughter)" in who_helps_me and "Remove now" in who_helps_me
+    assert "Can: Show your insurance code, Get your payment results as they happen" in who_helps_me
     i_help = assert_english(fetch(his, "/family/"), allowed=names)
-    assert f"{mother.masked_name} (Child) · Active" in i_help and f"Act for {mother.masked_name}" in i_help
+    assert f"{mother.masked_name} (your father or mother) · Active" in i_help and f"Act for {mother.masked_name}" in i_help
 
     his.post(f"/family/{grant.public_id}/act/")
     her_code = assert_english(fetch(his, "/code/"), allowed=names)

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actions import revoke_all_trusted_phones
+from accounts.models import User
 from audit.actions import record_event, record_proxy_use
 from audit.kinds import Kind
 from audit.models import Via
@@ -63,6 +65,11 @@ def suspend_voucher(
 ) -> Voucher:
     with transaction.atomic():
         voucher = Voucher.objects.select_for_update().get(person=person)
+        if reason == "lost_phone":
+            # 我的手机丢了: no phone of hers stays trusted, even when the code was already paused.
+            owner = User.objects.filter(person=person).first()
+            if owner is not None:
+                revoke_all_trusted_phones(owner, by=actor if isinstance(actor, User) else None, ip=ip)
         if voucher.status != VoucherStatus.ACTIVE:
             return voucher
         voucher.status = VoucherStatus.SUSPENDED

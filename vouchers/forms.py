@@ -3,12 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from insurance.identity import IdNumberField, InvalidIdentifier, MobileField, normalize_name
+from insurance.identity import IdNumberField, MobileField, PersonNameField
 
 
 class IdentityForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=40, required=False,
-                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    # data-keep: kept for the tab if the page is reloaded (static/js/keep-typed.js); the ID number is not.
+    name = PersonNameField(label=_("姓名"), widget=forms.TextInput(attrs={"autocomplete": "name", "data-keep": ""}))
     # required=False: no browser pop-up; an empty field gets the plain "请填写" from the shared check.
     id_number = IdNumberField(
         label=_("身份证号"), required=False,
@@ -17,7 +17,7 @@ class IdentityForm(forms.Form):
     )
     phone = MobileField(
         label=_("在医保局登记的手机号"), required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "data-keep": ""}),
     )
     code = forms.CharField(
         label=_("短信验证码"), max_length=10, required=False, help_text=_("6位数字"),
@@ -27,15 +27,6 @@ class IdentityForm(forms.Form):
     def __init__(self, *args, need_code: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.need_code = need_code
-
-    def _clean_with(self, field: str, parser):
-        try:
-            return parser(self.cleaned_data.get(field, ""))
-        except InvalidIdentifier as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_name(self) -> str:
-        return self._clean_with("name", normalize_name)
 
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip()
@@ -47,7 +38,7 @@ class IdentityForm(forms.Form):
 class AgreeForm(forms.Form):
     agree = forms.BooleanField(
         label=_("我已了解以上内容，同意开通医保码"),
-        error_messages={"required": _("请先勾选“同意”，才能开通。")},
+        error_messages={"required": _("请先勾选“我已了解以上内容，同意开通医保码”，才能开通。")},
     )
     elder_mode = forms.TypedChoiceField(
         label=_("字大一些、按钮大一些（长者模式）"),

@@ -16,15 +16,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.actions import (
+    PHONE_PROVEN_SESSION_KEY,
     BindingError,
     OtpError,
     send_one_time_code,
     sign_in_and_bind,
     verify_identity,
 )
+from accounts.middleware import forget_trusted_cookie
 from accounts.models import Channel, Purpose
+from accounts.phone_views import may_offer_trust, trust_if_asked
 from core.acting_for import own_account_only, requires_scope
-from core.client_address import client_ip
+from core.client_address import client_ip, kiosk_id
 from core.masking import mask_phone
 from elder_mode.preferences import remember_elder_mode
 from vouchers.actions import VoucherError, finish_activation, note_code_shown, suspend_voucher
@@ -35,6 +38,9 @@ from vouchers.qr import qr_png_data_uri
 from vouchers.selectors import voucher_of
 
 _SESSION_KEY = "activation"
+# The last settlement whose result she dismissed; templates/base.html passes it to her live socket as `after`.
+SETTLEMENT_SEEN_KEY = "settlement_seen"
+_SETTLEMENT_ID_LENGTH = 36
 _IDENTITY_VALID_SECONDS = 15 * 60
 
 
@@ -50,31 +56,45 @@ def _verified_person(request: HttpRequest):
     return request.user.person
 
 
+def _phone_just_proven(request: HttpRequest) -> bool:
+    """She signed in with a code minutes ago and has not activated: that code proved the phone is hers."""
+    user = request.user
+    if not user.is_authenticated or user.person_id is not None or user.is_worker:
+        return False
+    return time.time() - request.session.get(PHONE_PROVEN_SESSION_KEY, 0) < _IDENTITY_VALID_SECONDS
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def identity(request: HttpRequest) -> HttpResponse:
     """Step 1: name, ID number, registered phone and a one-time code, on one screen."""
     notice = ""
     action = request.POST.get("action", "verify")
+    proven = _phone_just_proven(request)
     if request.method == "POST":
         sending = action in ("send_sms", "send_voice")
-        form = IdentityForm(request.POST, need_code=not sending)
+        form = IdentityForm(request.POST, need_code=not sending and not proven)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 if sending:
                     verify_identity(name=data["name"], id_number=data["id_number"], phone_e164=data["phone"],
-                                    ip=client_ip(request))
+                                    ip=client_ip(request), kiosk_id=kiosk_id(request))
                     channel = Channel.VOICE if action == "send_voice" else Channel.SMS
                     send_one_time_code(phone_e164=data["phone"], purpose=Purpose.IDENTITY, channel=channel,
-                                       ip=client_ip(request))
+                                       ip=client_ip(request), kiosk_id=kiosk_id(request))
+                    form.fields["code"].widget.attrs["data-focus-next"] = ""  # where she looks next: alerts.js
                     if channel == Channel.VOICE:
                         notice = _("我们正在给 %(p)s 打电话，电话里会念出验证码。") % {"p": mask_phone(data["phone"])}
                     else:
                         notice = _("验证码已发到 %(p)s，5分钟内有效。") % {"p": mask_phone(data["phone"])}
+                elif proven and data["phone"] != request.user.phone:
+                    form.add_error("phone", _("请填您刚才登录用的手机号 %(p)s。要为家人开通，请用“亲情账户”。")
+                                   % {"p": mask_phone(request.user.phone)})
                 else:
                     user = sign_in_and_bind(name=data["name"], id_number=data["id_number"],
-                                            phone_e164=data["phone"], code=data["code"], ip=client_ip(request))
+                                            phone_e164=data["phone"], code=data["code"], ip=client_ip(request),
+                                            kiosk_id=kiosk_id(request), proven_by=request.user if proven else None)
                     if not request.user.is_authenticated or request.user.pk != user.pk:
                         login(request, user, backend="accounts.backends.PhonePasswordBackend")
                     request.session[_SESSION_KEY] = {"person": user.person_id, "at": time.time()}
@@ -84,9 +104,10 @@ def identity(request: HttpRequest) -> HttpResponse:
             except OtpError as exc:
                 form.add_error("code" if not sending else None, exc.message)
     else:
-        form = IdentityForm(need_code=True)
+        form = IdentityForm(need_code=True, initial={"phone": request.user.phone[3:]} if proven else None)
     return render(request, "vouchers/identity.html", {
         "form": form, "notice": notice, "step": 1, "resend_after": settings.OTP_RESEND_AFTER_SECONDS,
+        "phone_proven": proven,
     }, status=200)
 
 
@@ -124,8 +145,9 @@ def agree(request: HttpRequest) -> HttpResponse:
             request.session.pop(_SESSION_KEY, None)
             response = redirect("vouchers:code")
             remember_elder_mode(response, form.cleaned_data["elder_mode"])
-            return response
-    return render(request, "vouchers/agree.html", {"form": form, "step": 3, "error": error})
+            return trust_if_asked(request, response, request.user)
+    return render(request, "vouchers/agree.html", {"form": form, "step": 3, "error": error,
+                                                   "offer_trust": may_offer_trust(request)})
 
 
 def _code_gone(request: HttpRequest) -> HttpResponse:
@@ -176,6 +198,10 @@ def code(request: HttpRequest) -> HttpResponse:
         return render(request, "vouchers/not_active.html", {"voucher": voucher, "acting": request.acting_grant})
     large = request.resolver_match.url_name == "code_large"
     grant = request.acting_grant
+    seen = request.GET.get("after", "")
+    if grant is None and 0 < len(seen) <= _SETTLEMENT_ID_LENGTH:
+        # She has seen that settlement's result (再出示医保码): her pages' sockets no longer bring it back.
+        request.session[SETTLEMENT_SEEN_KEY] = seen
     note_code_shown(person, actor=request.user, grant_id=grant.pk if grant else None, ip=client_ip(request))
     return render(request, "vouchers/code.html", _code_context(request, person, large=large))
 
@@ -207,6 +233,9 @@ def lost_phone(request: HttpRequest) -> HttpResponse:
     if voucher is None:
         return redirect("vouchers:activate")
     if request.method == "POST":
+        # Also forgets every trusted phone of hers (the lost one may be one of them): no step-up here.
         suspend_voucher(person, actor=request.user, ip=client_ip(request))
-        return redirect("vouchers:code")
+        response = redirect("vouchers:code")
+        forget_trusted_cookie(response)
+        return response
     return render(request, "vouchers/lost_phone.html", {"voucher": voucher})

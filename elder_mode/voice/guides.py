@@ -81,9 +81,24 @@ GUIDES: dict[str, dict[str, str]] = {
         "en": "These are your enrollment details and contributions. If something is wrong, call 12393.",
     },
     "family": {
-        "cmn": "这里是亲情账户。可以让家人帮您，也可以您帮家人。家人能做什么，由您来选，随时可以解除。",
-        "yue": "呢度係亲情账户。可以叫屋企人帮你，你都可以帮屋企人。佢可以做咩，由你拣，随时可以解除。",
-        "en": "Family accounts: family can help you, and you can help family. You choose what they may do, and can stop it at any time.",
+        "cmn": "这里是亲情账户。上面是谁在帮您，他能做什么由您来选。不想让他帮了，点马上解除。",
+        "yue": "呢度係亲情账户。上面係边个喺度帮你，佢可以做咩由你拣。唔想佢帮，按马上解除。",
+        "en": "Family accounts. At the top: who helps you. You choose what they may do. To stop it, tap End now.",
+    },
+    "family_proxy": {
+        "cmn": "这里是您在帮的家人。要出示她的医保码，点为她办理。",
+        "yue": "呢度係你帮紧嘅屋企人。要出示佢嘅医保码，按为佢办理。",
+        "en": "These are the relatives you help. To show her code, tap Act for her.",
+    },
+    "family_revoke": {
+        "cmn": "真的不让他帮您了吗？是的话，点确定解除。点错了，五分钟内可以撤销。",
+        "yue": "真係唔俾佢帮你喇？係嘅话，按确定解除。按错咗，五分钟之内可以撤销。",
+        "en": "Stop this person helping you? If so, tap Yes, end it. If it was a mistake, you can undo it within five minutes.",
+    },
+    "family_stop_helping": {
+        "cmn": "您不再帮她了吗？是的话，点确定不再帮她。要再帮她，需要她重新同意。",
+        "yue": "你唔再帮佢喇？係嘅话，按确定不再帮她。要再帮佢，要佢重新同意。",
+        "en": "Stop helping her? If so, tap Yes, stop. To help her again, she must agree again.",
     },
     "family_add": {
         "cmn": "请填写家人的姓名和身份证号，点发短信请她同意。她同意的话，会把短信里的验证码念给您。",
@@ -135,6 +150,31 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "今次帮办已经完咗，你嘅资料已经喺呢部机度清除咗。多谢你。",
         "en": "This visit is over, and your details have been cleared from this machine. Thank you.",
     },
+    "home_trusted": {
+        "cmn": "这台手机记住了您。看病买药，点出示医保码就行，不用验证码。",
+        "yue": "呢部手机记住咗你。睇病买药，按出示医保码就得，唔使验证码。",
+        "en": "This phone remembers you. To see a doctor or buy medicine, tap Show insurance code. No code by text needed.",
+    },
+    "my_phones": {
+        "cmn": "这里是您记住的手机。不认识的手机，点移除。手机丢了，点我的手机丢了。",
+        "yue": "呢度係你记住咗嘅手机。唔识嘅手机，按移除。手机唔见咗，按我的手机丢了。",
+        "en": "These are the phones that remember you. Tap Remove for any phone you do not know. If you lose your phone, tap My phone is lost.",
+    },
+    "step_up": {
+        "cmn": "改动账户前，请先确认是您本人。可以按指纹、输入数字密码，或者收短信验证码。",
+        "yue": "改动户口之前，请先确认係你本人。可以按指纹、输入数字密码，或者收短信验证码。",
+        "en": "Before changing your account, confirm it is you: use your fingerprint, your number password, or a code by text.",
+    },
+    "set_pin": {
+        "cmn": "请设一个六位数字的密码，输两次，再点保存数字密码。不要告诉别人。",
+        "yue": "请设一个六位数字嘅密码，输入两次，再按保存数字密码。唔好话俾人知。",
+        "en": "Choose a six-digit number password, type it twice, then tap Save. Do not tell anyone.",
+    },
+    "add_passkey": {
+        "cmn": "点开通指纹或面容解锁，再按一下指纹或看一下手机。不想用也没关系。",
+        "yue": "按开通指纹或面容解锁，再按一下指纹或者望一望部手机。唔想用都冇问题。",
+        "en": "Tap Turn on fingerprint or face unlock, then touch the sensor or look at your phone. You do not have to.",
+    },
     "help": {
         "cmn": "需要帮忙，请打12393。也可以点请家人帮我，我们会告诉您的家人。",
         "yue": "要帮手，请打12393。你都可以按请家人帮我，我哋会通知你屋企人。",
@@ -149,6 +189,63 @@ GUIDES: dict[str, dict[str, str]] = {
         "cmn": "这里解释医保的几个用词，比如起付线、报销比例和个人账户。",
         "yue": "呢度解释医保嘅几个用词，例如起付线、报销比例同个人账户。",
         "en": "Here a few insurance words are explained, such as deductible, reimbursement rate and personal account.",
+    },
+    # Each home guide names only the buttons on its own variant of the home page (templates/portal/home.html);
+    # "home" is the elder home's four choices.
+    "home_standard": {
+        "cmn": "这里是医保通。看病买药，点出示医保码。看花了多少钱，点消费记录。要家人帮忙，点亲情账户。",
+        "yue": "呢度係医保通。睇病买药，按出示医保码。睇用咗几多钱，按消费记录。要屋企人帮手，按亲情账户。",
+        "en": "This is Yibaotong. To see a doctor or buy medicine, tap Show insurance code. To see what you spent, tap Payment records. For help from family, tap Family accounts.",
+    },
+    "home_new": {
+        "cmn": "这里是医保通。第一次用，点开通并出示医保码。已经开通过的，点已经开通，登录。",
+        "yue": "呢度係医保通。第一次用，按开通并出示医保码。已经开通咗嘅，按已经开通，登录。",
+        "en": "This is Yibaotong. First time here? Tap Activate and show code. Already activated? Tap Sign in.",
+    },
+    "home_no_code": {
+        "cmn": "您还没有开通医保码，点开通并出示医保码。要帮家人办理，点亲情账户。",
+        "yue": "你仲未开通医保码，按开通并出示医保码。要帮屋企人办理，按亲情账户。",
+        "en": "You have not activated your code yet: tap Activate and show code. To help a relative, tap Family accounts.",
+    },
+    "home_suspended": {
+        "cmn": "您的医保码已经暂停了。要重新使用，点重新启用医保码。",
+        "yue": "你嘅医保码已经暂停咗。要再用，按重新启用医保码。",
+        "en": "Your code is paused. To use it again, tap Turn my code back on.",
+    },
+    "not_active": {
+        "cmn": "这个医保码现在用不了。页面上写着原因和怎么办。有难处，请打12393。",
+        "yue": "呢个医保码而家用唔到。页面写住原因同点做。有困难，请打12393。",
+        "en": "This code cannot be used now. The page says why and what to do. If you are stuck, call 12393.",
+    },
+    "family_activate": {
+        "cmn": "您正在替家人开通医保码。请先问过她，她同意了，再勾选她同意开通医保码，然后点替她开通。",
+        "yue": "你而家帮屋企人开通医保码。请先问过佢，佢同意咗，再剔她同意开通医保码，然后按替她开通。",
+        "en": "You are activating your relative's code. Ask her first; if she agrees, tick She agrees, then tap Activate.",
+    },
+    "family_approval": {
+        "cmn": "社区帮办员正在为您的家人办理。看看要办的事，同意就点同意，不同意就点不同意。",
+        "yue": "社区帮办员而家帮你屋企人办理。睇下要办嘅事，同意就按同意，唔同意就按唔同意。",
+        "en": "A community helper is serving your relative. Read what they will do, then agree or refuse.",
+    },
+    "assist_code": {
+        "cmn": "这是您的医保码。请让收费员扫一下屏幕上的码。",
+        "yue": "呢个係你嘅医保码。请俾收费员扫一下屏幕上面嘅码。",
+        "en": "This is your insurance code. Let the cashier scan the code on the screen.",
+    },
+    "assist_records": {
+        "cmn": "这里是您的消费记录。每一行是一次看病或买药，写着您自己付了多少。",
+        "yue": "呢度係你嘅消费记录。每一行係一次睇病或者买药，写住你自己俾咗几多。",
+        "en": "These are your payments. Each line is one visit or purchase, with what you paid yourself.",
+    },
+    "assist_bind_family": {
+        "cmn": "帮办员正在为您绑定家人。请看看家人的名字和他能做的事对不对。",
+        "yue": "帮办员而家帮你绑定屋企人。请睇下屋企人嘅名同佢可以做嘅事啱唔啱。",
+        "en": "The helper is linking a relative to your account. Check the name and what they may do.",
+    },
+    "not_found": {
+        "cmn": "这个页面找不到了。请点回到首页。",
+        "yue": "呢个页面搵唔到。请按回到首页。",
+        "en": "This page cannot be found. Tap Back to the home page.",
     },
 }
 

@@ -211,8 +211,18 @@ OTP_TOTP_ISSUER = "医保通"
 OTP_CODE_TTL_SECONDS = 300
 OTP_MAX_TRIES = 5
 OTP_RESEND_AFTER_SECONDS = env_int("OTP_RESEND_AFTER_SECONDS", 60, minimum=0)
+# Per phone, each purpose has its own hourly budget (sign-in, activation, a son's consent, a helper's
+# consent, step-up: accounts/budgets.py), so a family's busy hour does not run out; OTP_PHONE_BUDGETS
+# may set one purpose differently, and one ceiling over all purposes still stops a phone being flooded.
 OTP_MAX_PER_PHONE_PER_HOUR = env_int("OTP_MAX_PER_PHONE_PER_HOUR", 5, minimum=1)
+OTP_PHONE_BUDGETS: dict[str, int] = {}
+OTP_MAX_PER_PHONE_ALL_PURPOSES_PER_HOUR = env_int("OTP_MAX_PER_PHONE_ALL_PURPOSES_PER_HOUR", 15, minimum=1)
 OTP_MAX_PER_IP_PER_HOUR = env_int("OTP_MAX_PER_IP_PER_HOUR", 30, minimum=1)
+# A community help point serves many citizens behind one address: addresses listed here (CIDR, from the
+# environment) get a larger budget, and a registered kiosk (assist's Kiosk) is counted by itself.
+HELP_POINT_NETWORKS = env_list("HELP_POINT_NETWORKS", [])
+OTP_MAX_PER_HELP_POINT_PER_HOUR = env_int("OTP_MAX_PER_HELP_POINT_PER_HOUR", 120, minimum=1)
+OTP_MAX_PER_KIOSK_PER_HOUR = env_int("OTP_MAX_PER_KIOSK_PER_HOUR", 60, minimum=1)
 OTP_LOCK_AFTER_FAILED_CODES = 3
 OTP_LOCK_MINUTES = 15
 
@@ -220,6 +230,8 @@ OTP_LOCK_MINUTES = 15
 # address and per ID number, whichever fills first (accounts.actions.match_person).
 IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR = env_int("IDENTITY_CHECKS_PER_ADDRESS_PER_HOUR", 10, minimum=1)
 IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR = env_int("IDENTITY_CHECKS_PER_ID_NUMBER_PER_HOUR", 5, minimum=1)
+IDENTITY_CHECKS_PER_HELP_POINT_PER_HOUR = env_int("IDENTITY_CHECKS_PER_HELP_POINT_PER_HOUR", 40, minimum=1)
+IDENTITY_CHECKS_PER_KIOSK_PER_HOUR = env_int("IDENTITY_CHECKS_PER_KIOSK_PER_HOUR", 30, minimum=1)
 
 # Messages whose task never reached a worker are sent by the beat job accounts.tasks.resend_pending_messages
 # once they are a minute old; it gives up (marks them failed) after SMS_RESEND_MAX_AGE_SECONDS or
@@ -314,6 +326,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "media-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],  # the counter's service worker (/counter/sw.js)
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
     "base-uri": [CSP.SELF],

@@ -245,6 +245,7 @@
       field.name = "item-" + next + "-" + name;
       field.setAttribute("aria-labelledby", "counter-row-" + next + " counter-col-" + COLUMN[name]);
       field.value = "";
+      field.removeAttribute("data-filled");
     });
     rowsBody.appendChild(clone);
     return clone;
@@ -271,8 +272,31 @@
     fieldOf(row, "quantity").select();
   }
 
+  // An item code typed (or picked from the list under the box) fills in its name, category and price, unless
+  // the operator has typed her own there; a changed code replaces what the last one filled in.
+  function fillFromCode(codeField) {
+    var row = codeField.closest("tr[data-row]");
+    if (!row) return;
+    var item = catalogueItem(codeField.value);
+    ["name", "category", "unit_price"].forEach(function (name) {
+      var field = fieldOf(row, name);
+      if (!field) return;
+      var ours = field.getAttribute("data-filled") === "true";
+      if (item && (ours || !field.value.trim())) {
+        field.value = item[name];
+        field.setAttribute("data-filled", "true");
+      } else if (!item && ours) {
+        field.value = "";
+        field.removeAttribute("data-filled");
+      }
+    });
+  }
+
   function clearForm() {
-    rowsBody.querySelectorAll("[data-field]").forEach(function (field) { field.value = ""; });
+    rowsBody.querySelectorAll("[data-field]").forEach(function (field) {
+      field.value = "";
+      field.removeAttribute("data-filled");
+    });
     codeInput.value = "";
     codeInput.focus();
   }
@@ -396,6 +420,41 @@
     });
   }
 
+  rowsBody.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.getAttribute("data-field") === "code") fillFromCode(field);
+    else if (field.hasAttribute("data-filled")) field.removeAttribute("data-filled");  // she typed her own
+  });
+  rowsBody.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.getAttribute("data-field") === "code") fillFromCode(field);
+    else if (field.hasAttribute("data-filled")) field.removeAttribute("data-filled");
+  });
+
+  // 提交结算 pressed twice (a double click, an impatient second press): the button is off while the first is
+  // on its way and for a moment after it is accepted, so the second press sends nothing. (If a second one
+  // gets through anyway, the server answers with the first one's result.)
+  var submitButton = form.querySelector('button[type="submit"]');
+  var HOLD_AFTER_MS = 1000;
+  function holdSubmit(on) {
+    if (!submitButton) return;
+    submitButton.disabled = on;
+    submitButton.setAttribute("aria-busy", on ? "true" : "false");
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt === form) holdSubmit(true);
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt !== form) return;
+    var accepted = event.detail.successful && event.detail.xhr &&
+      event.detail.xhr.getResponseHeader("X-Counter-Outcome") === "accepted";
+    window.setTimeout(function () { holdSubmit(false); }, accepted ? HOLD_AFTER_MS : 0);
+  });
+  form.addEventListener("submit", function () {
+    // Without htmx (the page's plain post) the button is off until the answer replaces the page.
+    if (!window.htmx) holdSubmit(true);
+  });
+
   // A USB scanner types the code and Enter. With no items yet, Enter moves on to the items instead.
   codeInput.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || collectItems().items.length) return;
@@ -433,8 +492,36 @@
   window.addEventListener("offline", renderNetwork);
   window.setInterval(upload, 30000);
 
+  // The service worker keeps this page and its scripts, so a reload without network still opens it with its
+  // queue (counter/templates/counter/sw.js). The first time, before the worker looks after this page, the
+  // page and what it loaded are kept here, so the very next reload already works offline.
+  function keepForOffline() {
+    if (!("serviceWorker" in navigator) || !window.caches || navigator.onLine === false) return;
+    var workerUrl = root.getAttribute("data-sw-url");
+    if (!workerUrl) return;
+    navigator.serviceWorker.register(workerUrl, { scope: root.getAttribute("data-sw-scope") || "./" })
+      .then(function () {
+        if (navigator.serviceWorker.controller) return null;
+        var urls = [window.location.pathname];
+        document.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel=icon][href]").forEach(function (el) {
+          var url = new URL(el.getAttribute("src") || el.getAttribute("href"), window.location.href);
+          if (url.origin === window.location.origin) urls.push(url.pathname + url.search);
+        });
+        return window.caches.open(root.getAttribute("data-sw-cache")).then(function (cache) {
+          return Promise.all(urls.map(function (url) {
+            return fetch(url, { credentials: "same-origin" }).then(function (response) {
+              if (response.ok && !response.redirected) return cache.put(new URL(url, window.location.href).href, response);
+              return null;
+            });
+          }));
+        });
+      })
+      .catch(function () { /* no offline copy this time; the counter works online as before */ });
+  }
+
   renderNetwork();
   renderQueue();
   refreshKeys();
   upload();
+  keepForOffline();
 })();

@@ -11,8 +11,29 @@
       if (target) target.replaceWith(template.content.cloneNode(true));
       template.remove();
     });
+    // A pushed form (知道了 on family/_acting_ended.html) is rendered without a request: it gets this page's CSRF
+    // token and address here.
+    root.querySelectorAll("form[data-fill-csrf]").forEach(function (form) {
+      var headers = {};
+      try { headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (err) { headers = {}; }
+      var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "csrfmiddlewaretoken";
+        form.appendChild(field);
+      }
+      if (headers["X-CSRFToken"]) field.value = headers["X-CSRFToken"];
+      var next = form.querySelector("[data-fill-next]");
+      if (next && !next.value) next.value = location.pathname;
+    });
   }
-  // htmx fires these on the elements it has just put in (the pushed fragment), and they bubble here.
-  document.addEventListener("htmx:oobAfterSwap", function (e) { apply(e.target); });
-  document.addEventListener("htmx:afterSwap", function (e) { apply(e.target); });
+  // Live regions are filled with hx-swap-oob="innerHTML" (the region stays, so screen readers keep reading it):
+  // htmx then fires oobAfterSwap on the socket's element with the filled region as detail.target.
+  function swapped(e) {
+    var target = e.detail && e.detail.target;
+    return target && target.isConnected ? target : e.target;
+  }
+  document.addEventListener("htmx:oobAfterSwap", function (e) { apply(swapped(e)); });
+  document.addEventListener("htmx:afterSwap", function (e) { apply(swapped(e)); });
 })();

@@ -5,18 +5,48 @@
   var root = document.documentElement;
   var player = new Audio();
   function voiceOn() { return root.getAttribute("data-voice") === "on"; }
-  function play(url) {
+  // The button whose words are playing says so ("正在播放…停止") and stops them when tapped again.
+  var playingButton = null;
+  function showPlaying(button) {
+    if (playingButton && playingButton !== button) showStopped();
+    if (!button) return;
+    playingButton = button;
+    var label = button.querySelector("[data-voice-label]");
+    if (label && !label.hasAttribute("data-idle-label")) label.setAttribute("data-idle-label", label.textContent);
+    if (label) label.textContent = button.getAttribute("data-stop-label") || label.textContent;
+    button.setAttribute("data-playing", "");
+    button.setAttribute("aria-pressed", "true");
+  }
+  function showStopped() {
+    var button = playingButton;
+    playingButton = null;
+    if (!button) return;
+    var label = button.querySelector("[data-voice-label]");
+    if (label && label.hasAttribute("data-idle-label")) label.textContent = label.getAttribute("data-idle-label");
+    button.removeAttribute("data-playing");
+    button.setAttribute("aria-pressed", "false");
+  }
+  player.addEventListener("ended", showStopped);
+  player.addEventListener("pause", showStopped);
+  player.addEventListener("error", showStopped);
+  function play(url, button) {
     if (!url) return;
     player.pause();
     player.src = url;
+    showPlaying(button || null);
     var p = player.play();
-    if (p && p.catch) p.catch(function () { /* autoplay refused: the button is still there */ });
+    if (p && p.catch) p.catch(function () { showStopped(); /* autoplay refused: the button is still there */ });
+  }
+  function stop() {
+    player.pause();
+    showStopped();
   }
   document.addEventListener("click", function (e) {
     var link = e.target.closest ? e.target.closest("[data-voice-play]") : null;
     if (!link) return;
     e.preventDefault();
-    play(link.getAttribute("data-voice-play"));
+    if (link === playingButton) { stop(); return; }
+    play(link.getAttribute("data-voice-play"), link);
   });
   function sayUrl(text) {
     var lang = root.getAttribute("data-voice-lang") || "cmn";
@@ -38,7 +68,10 @@
   }
   // An out-of-band swap fires on the elements just put in (e.target; detail.target is the one replaced), and
   // first on the socket's own element (ws-connect), which holds the whole page: that one is skipped.
+  // With hx-swap-oob="innerHTML" (the live regions stay on the page) the region just filled is detail.target.
   document.addEventListener("htmx:oobAfterSwap", function (e) {
+    var region = e.detail && e.detail.target;
+    if (region && region.isConnected && !region.hasAttribute("ws-connect")) { speakResult(spokenIn(region)); return; }
     if (e.target && e.target.hasAttribute && e.target.hasAttribute("ws-connect")) return;
     speakResult(spokenIn(e.target));
   });
@@ -56,6 +89,6 @@
       return;
     }
     var guide = document.querySelector("[data-voice-guide]");
-    if (guide) play(guide.getAttribute("data-voice-guide"));
+    if (guide) play(guide.getAttribute("data-voice-guide"), guide.querySelector("[data-voice-play]"));
   });
 })();

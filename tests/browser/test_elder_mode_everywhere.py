@@ -4,13 +4,18 @@ The issue's promise, measured in Debian's Chromium on every main page a person c
 visitors (home, activation with and without a form error, both sign-ins, glossary, voice settings, the
 404 page), 奶奶 signed in (elder home, her code, large code, lost phone, records with a settlement, its
 receipt, account record, enrollment, family with an active helper and a pending request, add, invite,
-the confirm and agree activation steps), her son acting for her (banner on) and an operator at the counter.
+the confirm and agree activation steps), her son (his family page, then acting for her: her code and its large
+version, banner on), the kiosk she sits at with a helper (consent, session, her code, her records)
+and an operator at the counter.
 
 On each page, in elder mode:
 - body text (p, li, dd, td, label in main and in the help block) is at least 24px with a line height of 1.5;
 - everything she can tap is at least 60x60 px (see TARGET_RULE below);
 - axe-core, with the AAA `color-contrast-enhanced` rule on, finds no violation;
-- at 320 px wide, and at 200% zoom, nothing scrolls sideways.
+- at 320 px wide, and at 200% zoom, nothing scrolls sideways;
+- every page a citizen, her son or a kiosk visitor sees has a voice guide (听语音说明, issue 13);
+- on each code page (hers, 放大, her son's acting for her, the kiosk's) the whole QR is in the first screen of a
+  360x640 and of a 390x844 phone (issue 13), photographed as that first screen.
 Then a standard-look pass over the same pages: axe-core with the WCAG 2.2 A/AA rules, no violation.
 
 Screenshots of every page and check: artifacts/screenshots/elder/ and artifacts/screenshots/standard/.
@@ -31,9 +36,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from accounts.models import User
+from accounts.models import Role, User
+from assist.actions import consent_witnessed, register_kiosk, start_session
+from assist.middleware import KIOSK_COOKIE
+from assist.models import AssistSession
 from conftest import INSTITUTION_SECRET, client_for
 from family.actions import invite_proxy, request_grant
 from family.models import GrantStatus, ProxyGrant
@@ -60,8 +69,11 @@ NARROW_VIEWPORT = {"width": 320, "height": 720}
 # already open costs no second page load.
 ZOOM_200_VIEWPORT = {"width": 640, "height": 450}
 DEVICE_SCALE_FACTOR = 2
-# 8 anonymous pages, 13 of 奶奶's, the son acting for her, the counter.
-MAIN_PAGES = 23
+# 8 anonymous pages, 13 of 奶奶's, 3 of her son's, 4 at the kiosk, the counter.
+MAIN_PAGES = 29
+# Her code, 放大, her son's view of her code and of 放大, the kiosk's: each measured on the two small phones.
+QR_PAGES = 5
+SMALL_PHONES = [{"width": 360, "height": 640}, {"width": 390, "height": 844}]
 MIN_TEXT_PX = 24
 MIN_LINE_HEIGHT = 1.5
 MIN_TARGET_PX = 60
@@ -166,6 +178,8 @@ class Visit:
     then: Callable[[Page], None] | None = None  # what she does on the page before it is checked
     lands_on: str | None = None  # the path she is on when it is checked (default: path)
     status: int = 200
+    voice: bool = True  # a page a citizen, proxy or kiosk visitor sees: it has a voice guide
+    qr: bool = False  # a code page: the whole QR must be on the first screen of a small phone
 
 
 @dataclass
@@ -202,6 +216,28 @@ def sideways_scroll(page: Page) -> list[str]:
     return [found] if found else []
 
 
+def voice_guide_missing(page: Page) -> list[str]:
+    guides = page.get_by_test_id("voice-guide")
+    if guides.count() == 0:
+        return ["no 听语音说明 button"]
+    return [] if guides.first.is_visible() else ["the 听语音说明 button is hidden"]
+
+
+def qr_outside_first_screen(page: Page) -> list[str]:
+    """Whether the QR's bounding box lies whole inside the window, with the page at its top."""
+    width = (page.viewport_size or {}).get("width")
+    page.wait_for_function("width => window.innerWidth === width", arg=width)
+    page.evaluate("window.scrollTo(0, 0)")
+    found = page.get_by_test_id("qr").bounding_box()
+    if found is None:
+        return ["no QR on the page"]
+    size = page.viewport_size or {}
+    inside = found["x"] >= 0 and found["y"] >= 0 and found["x"] + found["width"] <= size["width"] + 0.5 \
+        and found["y"] + found["height"] <= size["height"] + 0.5
+    return [] if inside else [f"QR at x={found['x']:.0f} y={found['y']:.0f}, {found['width']:.0f}px: "
+                              f"its bottom is at {found['y'] + found['height']:.0f} of {size['height']}"]
+
+
 @dataclass
 class Walk:
     """One pass over the main pages, in one look, with one browser context per persona."""
@@ -216,6 +252,13 @@ class Walk:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{len(self.findings.pages):02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True, scale=scale)
+        self.findings.shots.append(path)
+
+    def first_screen(self, page: Page, name: str) -> None:
+        """What she sees before scrolling: the point of the code pages."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{len(self.findings.pages):02d}-{name}.png"
+        page.screenshot(path=str(path))
         self.findings.shots.append(path)
 
     def visit(self, page: Page, visit: Visit, viewport: dict[str, int]) -> None:
@@ -245,6 +288,14 @@ class Walk:
                            page.evaluate(_MEASURE_JS, [MIN_TEXT_PX, MIN_LINE_HEIGHT, MIN_TARGET_PX, MIN_BOX_PX]))
         self.findings.note("axe-core with color-contrast-enhanced (7:1)", label,
                            axe_problems(self.axe, page, AXE_OPTIONS))
+        if visit.voice:
+            self.findings.note("a voice guide on every page she sees", label, voice_guide_missing(page))
+        if visit.qr:
+            for phone in SMALL_PHONES:
+                page.set_viewport_size(phone)
+                self.findings.note("the whole QR on the first screen of a small phone", f"{label} at {phone}",
+                                   qr_outside_first_screen(page))
+                self.first_screen(page, f"{visit.name}-{phone['width']}x{phone['height']}")
 
         page.set_viewport_size(NARROW_VIEWPORT)
         self.findings.note("no sideways scrolling at 320 px", label, sideways_scroll(page))
@@ -265,6 +316,9 @@ class World:
     son: User
     operator: User
     settlement: Settlement
+    helper: User
+    kiosk_token: str
+    assist: AssistSession
 
 
 def settle_over_the_api(base_url: str, institution: Institution, payload: dict) -> Settlement:
@@ -296,7 +350,13 @@ def world(asgi_live_server: str, mother: InsuredPerson, mother_user: User, son: 
                   scopes=["show_code"])
     assert ProxyGrant.objects.filter(principal=mother, status=GrantStatus.ACTIVE).count() == 1
     assert ProxyGrant.objects.filter(principal=mother, status=GrantStatus.PENDING).count() == 1
-    return World(mother=mother, mother_user=mother_user, son=son, operator=operator, settlement=settlement)
+    helper = User.objects.create_user("+8613600136004", "a-long-helper-password", role=Role.HELPER,
+                                      display_name="陈志强")
+    TOTPDevice.objects.create(user=helper, name="phone", confirmed=True, key="3132333435363738393031323334353637383930")
+    kiosk, kiosk_token = register_kiosk(by=helper, name="翠苑帮办点", location="文三路")
+    assist = start_session(helper=helper, kiosk=kiosk, citizen=mother, tasks=["show_code", "check_records"])
+    return World(mother=mother, mother_user=mother_user, son=son, operator=operator, settlement=settlement,
+                 helper=helper, kiosk_token=kiosk_token, assist=assist)
 
 
 def signed_in_session(user: User, **extra) -> str:
@@ -310,7 +370,7 @@ def signed_in_session(user: User, **extra) -> str:
 
 
 def persona(browser: Browser, base_url: str, *, elder: bool, viewport: dict[str, int], session: str | None = None,
-            has_touch: bool = True) -> tuple[BrowserContext, Page]:
+            has_touch: bool = True, kiosk_token: str | None = None) -> tuple[BrowserContext, Page]:
     """One browser context for one person: elder_mode cookie set, signed in when a session is given."""
     context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=DEVICE_SCALE_FACTOR,
                                   has_touch=has_touch, locale="zh-CN", timezone_id="Asia/Shanghai")
@@ -318,6 +378,8 @@ def persona(browser: Browser, base_url: str, *, elder: bool, viewport: dict[str,
     cookies = [{"name": "elder_mode", "value": "1" if elder else "0", "url": base_url}]
     if session:
         cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url})
+    if kiosk_token:
+        cookies.append({"name": KIOSK_COOKIE, "value": kiosk_token, "url": base_url})
     context.add_cookies(cookies)
     return context, watched(context.new_page())
 
@@ -337,29 +399,39 @@ def act_for_mother(name: str) -> Callable[[Page], None]:
     return act
 
 
+def she_consents_before_the_helper(assist: AssistSession) -> Callable[[Page], None]:
+    """The helper witnesses her consent (her phone is not with her); the kiosk then shows the session."""
+    def consent(page: Page) -> None:
+        consent_witnessed(AssistSession.objects.get(pk=assist.pk), reason="她今天没带手机")
+        page.goto(f"/assist/s/{assist.public_id}/")
+    return consent
+
+
 def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: Walk) -> None:
     elder = walk.elder
     mother = world.mother
-    for user in (world.mother_user, world.son, world.operator):
+    for user in (world.mother_user, world.son, world.operator, world.helper):
         user.elder_mode = elder  # on the account, as the switch stores it; the cookie says the same
         user.save(update_fields=["elder_mode"])
     activation = {"activation": {"person": mother.pk, "at": time.time(), "confirmed": True}}
     otp = {DEVICE_ID_SESSION_KEY: world.operator.totpdevice_set.get().persistent_id}
-    personas = [
+    helper_otp = {DEVICE_ID_SESSION_KEY: world.helper.totpdevice_set.get().persistent_id}
+    kiosk = f"/assist/s/{world.assist.public_id}"
+    personas: list[tuple[str | None, dict[str, int], list[Visit]]] = [
         (None, PHONE_VIEWPORT, [
             Visit("home", "/"),
             Visit("activate", "/activate/"),
             Visit("activate-error", "/activate/", then=show_form_errors),
             Visit("sign-in", "/accounts/login/"),
-            Visit("worker-sign-in", "/accounts/worker/login/"),
+            Visit("worker-sign-in", "/accounts/worker/login/", voice=False),
             Visit("glossary", "/elder/glossary/"),
             Visit("voice-settings", "/elder/voice-settings/"),
             Visit("not-found", "/no-such-page/", status=404),
         ]),
         (signed_in_session(world.mother_user, **activation), PHONE_VIEWPORT, [
             Visit("mother-home", "/"),
-            Visit("mother-code", "/code/"),
-            Visit("mother-code-large", "/code/large/"),
+            Visit("mother-code", "/code/", qr=True),
+            Visit("mother-code-large", "/code/large/", qr=True),
             Visit("mother-lost-phone", "/code/lost/"),
             Visit("mother-records", "/records/"),
             Visit("mother-receipt", f"/records/{world.settlement.public_id}/"),
@@ -372,15 +444,26 @@ def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: W
             Visit("mother-activate-agree", "/activate/agree/"),
         ]),
         (signed_in_session(world.son), PHONE_VIEWPORT, [
-            Visit("son-acting-code", "/family/", then=act_for_mother(mother.masked_name), lands_on="/code/"),
+            Visit("son-family", "/family/"),
+            Visit("son-acting-code", "/family/", then=act_for_mother(mother.masked_name), lands_on="/code/", qr=True),
+            Visit("son-acting-code-large", "/code/large/", qr=True),
+        ]),
+        (signed_in_session(world.helper, **helper_otp), PHONE_VIEWPORT, [
+            Visit("kiosk-consent", f"{kiosk}/consent/"),
+            Visit("kiosk-session", f"{kiosk}/consent/", then=she_consents_before_the_helper(world.assist),
+                  lands_on=f"{kiosk}/"),
+            Visit("kiosk-code", f"{kiosk}/code/", qr=True),
+            Visit("kiosk-records", f"{kiosk}/records/"),
         ]),
         (signed_in_session(world.operator, **otp), DESK_VIEWPORT, [
-            Visit("operator-counter", "/counter/"),
+            Visit("operator-counter", "/counter/", voice=False),
         ]),
     ]
     for session, viewport, visits in personas:
         context, page = persona(chromium, base_url, elder=elder, viewport=viewport, session=session,
-                                has_touch=viewport is PHONE_VIEWPORT)
+                                has_touch=viewport is PHONE_VIEWPORT,
+                                kiosk_token=world.kiosk_token if session and visits[0].name.startswith("kiosk")
+                                else None)
         try:
             for visit in visits:
                 walk.visit(page, visit, viewport)
@@ -397,7 +480,7 @@ def test_every_main_page_in_elder_mode_has_big_text_big_targets_enhanced_contras
 
     findings = walk.findings
     assert len(findings.pages) == MAIN_PAGES
-    assert len(findings.shots) == 3 * MAIN_PAGES and all(shot.stat().st_size > 5_000 for shot in findings.shots)
+    assert len(findings.shots) == 3 * MAIN_PAGES + len(SMALL_PHONES) * QR_PAGES and all(shot.stat().st_size > 5_000 for shot in findings.shots)
     report = findings.report()
     assert not report, f"elder mode breaks its promise:\n{report}"
 
