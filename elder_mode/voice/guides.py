@@ -30,6 +30,11 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "第一步。请填写你嘅姓名、身份证号码同手机号码，然后按获取验证码。",
         "en": "Step one. Enter your name, ID number and mobile number, then tap Get code.",
     },
+    "identity_after_sign_in": {
+        "cmn": "您还没有开通医保码，先开通吧。第一步。请填写您的姓名和身份证号，然后点下一步。不用再收验证码。",
+        "yue": "你仲未开通医保码，先开通啦。第一步。请填写你嘅姓名同身份证号码，然后按下一步。唔使再收验证码。",
+        "en": "You have not activated your insurance code yet, so let us do that first. Step one. Enter your name and ID number, then tap Next. You do not need another code.",
+    },
     "confirm": {
         "cmn": "第二步。请看看您的参保信息对不对。没错的话，点下一步。",
         "yue": "第二步。请睇下你嘅参保资料啱唔啱。冇错嘅话，按下一步。",
