@@ -178,4 +178,24 @@ class Journey:
 
 # A real ASGI server (uvicorn, in a thread) for tests that need websockets: the counter and the
 # citizen's live settlement status. pytest-django's live_server above is WSGI.
+
+SMALL_ELDER_PHONE = {"width": 360, "height": 640}
+
+
+@pytest.fixture
+def small_elder_page(chromium: Browser, live_server) -> Iterator[Page]:
+    """A 360×640 touch phone in elder mode, in Chinese and Shanghai time; a page error fails the test."""
+    context = chromium.new_context(base_url=live_server.url, viewport=SMALL_ELDER_PHONE, device_scale_factor=2,
+                                   has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    context.add_cookies([{"name": "elder_mode", "value": "1", "url": live_server.url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, errors
+
 from .asgi_server import asgi_live_server  # noqa: E402, F401

@@ -7,38 +7,20 @@ Screenshots: artifacts/issue13/journeys-*.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from accounts.models import OneTimeCode
 from conftest import latest_code_sent_to
 
-from .conftest import AXE_OPTIONS, REPO, STEP_TIMEOUT_MS, axe_report
+from .conftest import AXE_OPTIONS, REPO, axe_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = REPO / "artifacts" / "issue13"
 SMALL = {"width": 360, "height": 640}
 HER_PHONE = "13800138001"
-
-
-@pytest.fixture
-def her_phone(chromium: Browser, live_server) -> Iterator[Page]:
-    context = chromium.new_context(base_url=live_server.url, viewport=SMALL, device_scale_factor=2, has_touch=True,
-                                   locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.add_cookies([{"name": "elder_mode", "value": "1", "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def looked_at(axe: Axe, page: Page, name: str) -> None:
@@ -53,9 +35,9 @@ def on_first_screen(page: Page, selector: str) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= SMALL["height"]
 
 
-def test_she_taps_sign_in_before_activating_and_lands_on_activation_with_that_one_code(her_phone: Page, axe: Axe,
+def test_she_taps_sign_in_before_activating_and_lands_on_activation_with_that_one_code(small_elder_page: Page, axe: Axe,
                                                                                          mother):
-    page = her_phone
+    page = small_elder_page
     page.goto("/accounts/login/")
     page.fill("input[name=phone]", HER_PHONE)
     page.click("button[value=send_sms]")
@@ -78,10 +60,10 @@ def test_she_taps_sign_in_before_activating_and_lands_on_activation_with_that_on
 
 
 def test_when_her_sign_in_codes_run_out_she_sees_when_to_try_again_and_a_call_button_first(
-        her_phone: Page, axe: Axe, mother_user, settings):
+        small_elder_page: Page, axe: Axe, mother_user, settings):
     settings.OTP_MAX_PER_PHONE_PER_HOUR = 1
     settings.OTP_RESEND_AFTER_SECONDS = 0
-    page = her_phone
+    page = small_elder_page
     page.goto("/accounts/login/")
     page.fill("input[name=phone]", HER_PHONE)
     page.click("button[value=send_sms]")

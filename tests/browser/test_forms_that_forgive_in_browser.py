@@ -7,35 +7,17 @@ Screenshots: artifacts/issue13/forms-*.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from .conftest import AXE_OPTIONS, REPO, STEP_TIMEOUT_MS, axe_report
+from .conftest import AXE_OPTIONS, REPO, axe_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = REPO / "artifacts" / "issue13"
 SMALL = {"width": 360, "height": 640}
 ID_NUMBER = "330100194403121123"
-
-
-@pytest.fixture
-def small_elder_page(chromium: Browser, live_server) -> Iterator[Page]:
-    context = chromium.new_context(base_url=live_server.url, viewport=SMALL, device_scale_factor=2, has_touch=True,
-                                   locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.add_cookies([{"name": "elder_mode", "value": "1", "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def focused(page: Page) -> dict:
