@@ -417,6 +417,16 @@ def revoke_all_trusted_phones(user: User, *, by: User | None, why: str = Revoked
     return len(devices)
 
 
+def remove_passkey(passkey: Passkey, *, by: User, ip: str | None = None) -> None:
+    """Her "关掉": that phone's fingerprint or face no longer confirms it is her. Needs no step-up: taking a
+    way in away only ever makes her account safer."""
+    with transaction.atomic():
+        deleted, _rows = Passkey.objects.filter(pk=passkey.pk, user=by).delete()
+        if deleted:
+            record_event(action=Kind.PASSKEY_REMOVED, actor=by, subject=by.person, ip=ip,
+                         detail={"label": passkey.label})
+
+
 def _stepped_up(user: User, method: str, ip: str | None) -> None:
     record_event(action=Kind.STEPPED_UP, actor=user, subject=user.person, ip=ip, detail={"method": method})
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import actions
 from accounts.middleware import device_from_cookie, forget_trusted_cookie, set_trusted_cookie
-from accounts.models import Purpose, Role, StepUpPin, TrustedDevice, User
+from accounts.models import Passkey, Purpose, Role, StepUpPin, TrustedDevice, User
 from accounts.passkeys import (
     PasskeyError,
     authentication_options,
@@ -119,6 +119,18 @@ def remove_phone(request: HttpRequest, device_id) -> HttpResponse:
     if this is None or this.pk == device.pk:
         forget_trusted_cookie(response)
     return response
+
+
+@_citizen
+@own_account_only
+@require_POST
+def remove_passkey(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    """关掉 needs no step-up either; someone else's passkey looks like a missing one."""
+    passkey = Passkey.objects.filter(user=request.user, pk=passkey_id).first()
+    if passkey is None:
+        raise Http404
+    actions.remove_passkey(passkey, by=request.user, ip=client_ip(request))
+    return redirect("accounts:my_phones")
 
 
 @_citizen

@@ -14,6 +14,7 @@ urlpatterns = [
     path("phones/<uuid:device_id>/remove/", phone_views.remove_phone, name="remove_phone"),
     path("phones/pin/", phone_views.set_pin, name="set_pin"),
     path("phones/passkey/", phone_views.add_passkey, name="add_passkey"),
+    path("phones/passkey/<int:passkey_id>/remove/", phone_views.remove_passkey, name="remove_passkey"),
     path("phones/passkey/options/", phone_views.passkey_register_options, name="passkey_register_options"),
     path("phones/passkey/register/", phone_views.passkey_register, name="passkey_register"),
     path("step-up/", phone_views.step_up, name="step_up"),

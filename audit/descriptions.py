@@ -17,6 +17,7 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.STEP_UP_PIN_SET: _("设置了数字密码"),
     Kind.STEP_UP_PIN_LOCKED: _("数字密码错了5次，锁定15分钟"),
     Kind.PASSKEY_ADDED: _("开通了指纹或面容解锁"),
+    Kind.PASSKEY_REMOVED: _("关掉了一台手机的指纹或面容解锁"),
     Kind.VOUCHER_ACTIVATED: _("开通了医保码"),
     Kind.VOUCHER_REACTIVATED: _("重新启用了医保码"),
     Kind.VOUCHER_SUSPENDED: _("暂停了医保码（手机丢失）"),

@@ -22,6 +22,7 @@ class Kind(StrEnum):
     STEP_UP_PIN_SET = "account.step_up_pin_set"
     STEP_UP_PIN_LOCKED = "account.step_up_pin_locked"
     PASSKEY_ADDED = "account.passkey_added"
+    PASSKEY_REMOVED = "account.passkey_removed"
     # vouchers
     VOUCHER_ACTIVATED = "voucher.activated"
     VOUCHER_REACTIVATED = "voucher.reactivated"

@@ -13,7 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.actions import trust_this_phone
-from accounts.models import OutboundMessage, Role, TrustedDevice, User
+from accounts.models import OutboundMessage, Passkey, Role, TrustedDevice, User
 from audit.kinds import Kind
 from audit.models import AuditEvent
 from conftest import client_for, latest_code_sent_to
@@ -201,6 +201,22 @@ def test_she_sees_her_trusted_phones_and_removes_one(mother_user):
     other.refresh_from_db()
     assert other.revoked_at is not None and other.revoked_why == "self"
     assert phone.get("/accounts/phones/").content.decode().count('data-testid="trusted-phone"') == 1
+
+
+def test_she_sees_her_fingerprint_unlocks_and_turns_one_off_while_a_stranger_cannot(mother_user, stranger):
+    mine = Passkey.objects.create(user=mother_user, credential_id="cred-mine", public_key=b"k", label="安卓手机 · Chrome")
+    his = Passkey.objects.create(user=stranger, credential_id="cred-his", public_key=b"k", label="苹果手机 · Safari")
+    phone = phone_with(her_trusted_phone(mother_user))
+    phone.get("/code/")  # one tap from home signs her in on her trusted phone
+    body = phone.get("/accounts/phones/").content.decode()
+    assert body.count('data-testid="passkey"') == 1 and "安卓手机 · Chrome" in body and "苹果手机" not in body
+
+    assert phone.post(f"/accounts/phones/passkey/{his.pk}/remove/").status_code == 404  # looks like a missing one
+    assert Passkey.objects.filter(pk=his.pk).exists()
+    assert phone.post(f"/accounts/phones/passkey/{mine.pk}/remove/").status_code == 302  # no step-up to take one away
+    assert not Passkey.objects.filter(pk=mine.pk).exists()
+    assert AuditEvent.objects.filter(action=Kind.PASSKEY_REMOVED, subject=mother_user.person).count() == 1
+    assert 'data-testid="passkey"' not in phone.get("/accounts/phones/").content.decode()
 
 
 def test_staff_remove_her_trusted_phone_in_the_admin(mother_user, staff):
