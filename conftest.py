@@ -20,8 +20,10 @@ import pytest
 from django.db.models.signals import post_migrate
 from django.test import Client
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import OutboundMessage, User
+from accounts.models import OutboundMessage, Role, User
 from insurance.demo import make_id_number, seed_policy_rules
 from insurance.models import Institution, InstitutionLevel, InsuredPerson, Scheme
 from settlement.signing import signed_headers
@@ -133,6 +135,38 @@ def mother_client(mother_user) -> Client:
 @pytest.fixture
 def stranger_client(stranger) -> Client:
     return client_for(stranger)
+
+
+# --- the community helper (张志强's stand-in) at a kiosk -------------------------------------------------
+
+HELPER_PASSWORD = "a-long-helper-password"
+WORKER_TOTP_KEY = "3132333435363738393031323334353637383930"  # hex, the key in the helper's authenticator
+
+
+def worker_client(user: User, password: str = HELPER_PASSWORD, **client_options) -> Client:
+    """A worker signed in the real way: phone + password, then the code from the authenticator."""
+    client = Client(**client_options)
+    client.post("/accounts/worker/login/", {"phone": user.phone[3:], "password": password})
+    TOTPDevice.objects.filter(user=user).update(last_t=-1)  # the same 30-second code may be used again
+    client.post("/accounts/worker/totp/", {"token": f"{totp(bytes.fromhex(WORKER_TOTP_KEY)):06d}"})
+    assert client.session.get("otp_device_id"), "the worker did not pass TOTP"
+    return client
+
+
+@pytest.fixture
+def helper(db) -> User:
+    user = User.objects.create_user("+8613600136004", HELPER_PASSWORD, role=Role.HELPER, display_name="王志强")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
+    return user
+
+
+@pytest.fixture
+def kiosk_client(helper) -> Client:
+    """The helper's browser after "登记为帮办终端"."""
+    client = worker_client(helper)
+    client.post("/assist/kiosk/register/", {"name": "翠苑1号机", "location": "翠苑社区服务中心"})
+    assert "kiosk" in client.cookies
+    return client
 
 
 INSTITUTION_SECRET = "test-secret-0123456789abcdef"

@@ -292,7 +292,7 @@ def sign_in_and_bind(*, name: str, id_number: str, phone_e164: str, code: str, i
     """The activation identity step: checks the code and binds the real name, all at once. Returns the
     account (made on first use, now bound to her) for the view to sign in. `proven_by` is the account she
     signed in to with a code for this same phone a few minutes ago (the view checks how long ago): that code
-    already proved she holds the phone, so she is not made to wait for a second one (issue 13, item 5)."""
+    already proved she holds the phone, so she is not made to wait for a second one."""
     person = verify_identity(name=name, id_number=id_number, phone_e164=phone_e164, ip=ip, kiosk_id=kiosk_id)
     if proven_by is None or proven_by.phone != phone_e164 or proven_by.role != Role.CITIZEN:
         check_one_time_code(phone_e164=phone_e164, purpose=Purpose.IDENTITY, code=code)

@@ -1,4 +1,4 @@
-"""How many one-time codes and identity checks may be asked for, per purpose and per place (issue 13, item 3).
+"""How many one-time codes and identity checks may be asked for, per purpose and per place.
 
 A mother who activates her code, lets her son bind her and is served by a helper in the same hour needs
 codes for three different reasons. Each reason has its own hourly budget per phone (`Budget`), so one

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 COOKIE_NAME = "elder_mode"
 COOKIE_AGE = 365 * 24 * 3600
-OFFER_SEEN_COOKIE = "elder_offer_seen"  # the "字太小？" offer is made once (issue 13, item 8)
+OFFER_SEEN_COOKIE = "elder_offer_seen"  # the "字太小？" offer is made once
 
 
 def elder_mode_for(request: HttpRequest) -> tuple[bool, bool]:

@@ -1,4 +1,4 @@
-"""Her display choice survives signing in (issue 13, item 8): the 长辈版 she picked on this phone before
+"""Her display choice survives signing in: the 长辈版 she picked on this phone before
 signing in is kept on her account, instead of the account's older value switching it back."""
 
 from __future__ import annotations

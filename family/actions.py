@@ -224,7 +224,7 @@ def revoke_grant(grant: ProxyGrant, *, by: User, ip: str | None = None) -> Proxy
     return grant
 
 
-# 马上解除 can be undone by her for this long (issue 13, item 7): a tap on the wrong card is not a lost son.
+# 马上解除 can be undone by her for this long: a tap on the wrong card is not a lost son.
 RESTORE_WINDOW = dt.timedelta(minutes=5)
 
 

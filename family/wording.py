@@ -1,4 +1,4 @@
-"""Who is who, said from the side of the person reading (issue 13, item 7).
+"""Who is who, said from the side of the person reading.
 
 A grant stores what the proxy is to her (`relationship`: "child" = he is her son or daughter). She reads it as
 it is ("他是您的：儿子或女儿"); he reads the other side ("她是您的：父亲或母亲"). What a grant allows is said with

@@ -122,7 +122,7 @@ class IdNumberField(forms.CharField):
 class PersonNameField(forms.CharField):
     """A person's name as on her ID card, cleaned by `normalize_name`. It has no `maxlength` in the page: a
     browser would cut a long name silently, and she would not know why it does not match; here a name over
-    the limit gets a message instead (issue 13, item 8)."""
+    the limit gets a message instead."""
 
     def __init__(self, *, optional: bool = False, **kwargs: Any) -> None:
         kwargs.pop("max_length", None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from conftest import client_for
 from portal.asgi import application
+from tests.helpers import BILL
+from vouchers.codes import issue_code_token
 
 
 def session_cookie(user) -> str:
@@ -19,3 +22,18 @@ def page_socket(session: str | None, path: str = "/ws/status/") -> WebsocketComm
     if session is not None:
         headers.append((b"cookie", f"sessionid={session}".encode()))
     return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def settle_at_the_counter(api, citizen) -> None:
+    """The hospital scans her fresh code and submits the test bill (from inside a socket scenario)."""
+    token = await database_sync_to_async(issue_code_token)(citizen.person.voucher.public_id)
+    response = await database_sync_to_async(api.post)("/api/v1/settlements", {**BILL, "code": token})
+    assert response.status_code == 202
+
+
+async def until_settled(comm) -> str:
+    """The first fragment on this socket that shows a finished settlement."""
+    while True:
+        html = await comm.receive_from(timeout=3)
+        if 'data-status="settled"' in html:
+            return html

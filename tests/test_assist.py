@@ -8,42 +8,15 @@ import re
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from assist.models import AssistSession, SessionStatus
 from audit.models import AuditEvent, Via
-from conftest import client_for, latest_code_sent_to
+from conftest import WORKER_TOTP_KEY, client_for, latest_code_sent_to, worker_client
 from tests.socket_helpers import page_socket
 
-KEY = "3132333435363738393031323334353637383930"
 GRANDMA = {"name": "王秀英", "id_number": "330100194403121123"}
-
-
-def _verified_client(user) -> Client:
-    client = Client()
-    client.post("/accounts/worker/login/", {"phone": user.phone[3:], "password": "a-long-helper-password"})
-    TOTPDevice.objects.filter(user=user).update(last_t=-1)
-    client.post("/accounts/worker/totp/", {"token": f"{totp(bytes.fromhex(KEY)):06d}"})
-    assert client.session.get("otp_device_id"), "helper did not pass TOTP"
-    return client
-
-
-@pytest.fixture
-def helper(db) -> User:
-    user = User.objects.create_user("+8613600136004", "a-long-helper-password", role=Role.HELPER,
-                                    display_name="王志强")
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=KEY)
-    return user
-
-
-@pytest.fixture
-def kiosk_client(helper):
-    client = _verified_client(helper)
-    client.post("/assist/kiosk/register/", {"name": "翠苑1号机", "location": "翠苑社区服务中心"})
-    assert "kiosk" in client.cookies
-    return client
 
 
 def start(client, tasks=("activate",), **who):
@@ -149,8 +122,8 @@ def test_staff_see_and_review_witnessed_consent(kiosk_client, mother, db):
     session = start(kiosk_client)
     kiosk_client.post(f"/assist/s/{session.public_id}/consent/", {"step": "witness", "reason": "老人手机没带"})
     staff = User.objects.create_user("+8613300133006", "a-long-helper-password", role=Role.STAFF)
-    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True, key=KEY)
-    staff_client = _verified_client(staff)
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
+    staff_client = worker_client(staff)
     assert "老人手机没带" in staff_client.get("/assist/").content.decode()
     staff_client.post(f"/assist/review/{session.public_id}/")
     session.refresh_from_db()
@@ -226,8 +199,8 @@ def test_an_idle_session_ends_by_itself(kiosk_client, mother):
 def test_the_next_helper_at_the_same_kiosk_cannot_see_the_previous_session(kiosk_client, mother, db):
     session = consent_by_code(kiosk_client, start(kiosk_client, tasks=("check_records",)), mother.phone)
     other = User.objects.create_user("+8613600136005", "a-long-helper-password", role=Role.HELPER)
-    TOTPDevice.objects.create(user=other, name="phone", confirmed=True, key=KEY)
-    other_client = _verified_client(other)
+    TOTPDevice.objects.create(user=other, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
+    other_client = worker_client(other)
     other_client.cookies["kiosk"] = kiosk_client.cookies["kiosk"].value
     for path in ("", "records/", "code/"):
         assert other_client.get(f"/assist/s/{session.public_id}/{path}").status_code == 404
@@ -292,8 +265,8 @@ def _texts_to(phone: str) -> list[str]:
 
 def _staff_client():
     staff = User.objects.create_user("+8613300133006", "a-long-helper-password", role=Role.STAFF)
-    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True, key=KEY)
-    return staff, _verified_client(staff)
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
+    return staff, worker_client(staff)
 
 
 def test_a_witnessed_session_cannot_bind_family_and_tells_the_helper_what_to_do_instead(kiosk_client, mother):
@@ -503,7 +476,7 @@ def test_a_helper_cannot_undo_and_a_session_she_agreed_to_with_her_code_cannot_b
 
 
 def test_no_assisted_session_can_be_opened_without_a_registered_kiosk(helper, mother):
-    not_a_kiosk = _verified_client(helper)
+    not_a_kiosk = worker_client(helper)
     page = not_a_kiosk.get("/assist/start/").content.decode()
     # Said before anything else on the page, and no form to fill in for nothing.
     assert page.index('data-testid="not-a-kiosk"') < page.index("登记为帮办终端</a>")
@@ -516,7 +489,7 @@ def test_no_assisted_session_can_be_opened_without_a_registered_kiosk(helper, mo
 
 def test_a_session_goes_on_only_at_the_kiosk_where_it_began(kiosk_client, helper, mother):
     session = consent_by_code(kiosk_client, start(kiosk_client, tasks=("check_records",)), mother.phone)
-    helpers_own_phone = _verified_client(helper)
+    helpers_own_phone = worker_client(helper)
     for path in ("", "records/", "consent/"):
         response = helpers_own_phone.get(f"/assist/s/{session.public_id}/{path}")
         assert response.status_code == 403, path

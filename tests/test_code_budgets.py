@@ -1,4 +1,4 @@
-"""One-time codes for a real family (issue 13, item 3): each purpose has its own hourly budget on her phone,
+"""One-time codes for a real family: each purpose has its own hourly budget on her phone,
 a registered kiosk at a help point has its own budget, and every refusal says when and what else to do."""
 
 from __future__ import annotations
@@ -9,34 +9,20 @@ import re
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import OneTimeCode, Role, User
+from accounts.models import OneTimeCode
 from assist.models import AssistSession, SessionStatus
-from conftest import client_for, latest_code_sent_to, make_person
+from conftest import client_for, latest_code_sent_to, make_person, worker_client
 from core import crypto
 from family.models import GrantStatus, ProxyGrant
 from tests.helpers import GRANDMA, GRANDMA_PHONE
 
-KEY = "3132333435363738393031323334353637383930"
 HELP_POINT = "203.0.113.40"  # the community centre's one public address
 
 
 @pytest.fixture
-def helper(db) -> User:
-    user = User.objects.create_user("+8613600136004", "a-long-helper-password", role=Role.HELPER,
-                                    display_name="王志强")
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=KEY)
-    return user
-
-
-@pytest.fixture
 def kiosk_client(helper) -> Client:
-    client = Client(REMOTE_ADDR=HELP_POINT)
-    client.post("/accounts/worker/login/", {"phone": helper.phone[3:], "password": "a-long-helper-password"})
-    TOTPDevice.objects.filter(user=helper).update(last_t=-1)
-    client.post("/accounts/worker/totp/", {"token": f"{totp(bytes.fromhex(KEY)):06d}"})
+    client = worker_client(helper, REMOTE_ADDR=HELP_POINT)
     client.post("/assist/kiosk/register/", {"name": "翠苑1号机", "location": "翠苑社区服务中心"})
     assert "kiosk" in client.cookies
     return client

@@ -1,4 +1,4 @@
-"""Issue 13, items 2, 4, 6 and 9, on the server side (the browser tests are in
+"""Her code on the first screen, voice on every page, the revoke notice and live regions, on the server side (the browser tests are in
 tests/browser/test_elder_code_voice_and_notices.py and the elder-mode sweep)."""
 
 from __future__ import annotations

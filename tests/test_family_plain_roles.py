@@ -1,4 +1,4 @@
-"""亲情账户 in plain roles (issue 13, item 7): her page leads with 谁在帮我, who is who is said from the reader's
+"""亲情账户 in plain roles: her page leads with 谁在帮我, who is who is said from the reader's
 side, 马上解除 asks first and can be undone by her for five minutes."""
 
 from __future__ import annotations

@@ -12,9 +12,7 @@ from conftest import INSTITUTION_SECRET, SignedApi, make_citizen, make_person
 from family.actions import invite_proxy, restore_grant, revoke_grant
 from family.models import GrantStatus, ProxyGrant
 from insurance.models import Institution
-from tests.helpers import BILL
-from tests.socket_helpers import page_socket, session_cookie
-from vouchers.codes import issue_code_token
+from tests.socket_helpers import page_socket, session_cookie, settle_at_the_counter, until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,19 +26,6 @@ def _setup(scopes):
     return mother, son, grant, SignedApi(Client(), "test-h1", INSTITUTION_SECRET)
 
 
-async def _settle(api, mother):
-    token = await database_sync_to_async(issue_code_token)(mother.person.voucher.public_id)
-    response = await database_sync_to_async(api.post)("/api/v1/settlements", {**BILL, "code": token})
-    assert response.status_code == 202
-
-
-async def _until_settled(comm) -> str:
-    while True:
-        html = await comm.receive_from(timeout=3)
-        if 'data-status="settled"' in html:
-            return html
-
-
 def test_a_proxy_with_view_settlements_sees_her_result_live():
     mother, son, _grant, api = _setup(["view_settlements"])
     son_session = session_cookie(son)
@@ -48,8 +33,8 @@ def test_a_proxy_with_view_settlements_sees_her_result_live():
     async def scenario():
         comm = page_socket(son_session)
         assert (await comm.connect())[0]
-        await _settle(api, mother)
-        html = await _until_settled(comm)
+        await settle_at_the_counter(api, mother)
+        html = await until_settled(comm)
         assert 'id="family-live"' in html and "王** 的结算" in html
         await comm.disconnect()
 
@@ -63,13 +48,13 @@ def test_a_proxy_without_view_settlements_receives_nothing():
     async def scenario():
         comm = page_socket(son_session)
         assert (await comm.connect())[0]
-        await _settle(api, mother)
+        await settle_at_the_counter(api, mother)
         assert await comm.receive_nothing(timeout=0.5)
         # His own settlement reaches this socket, and first: pushing works, and nothing of hers was on its way.
-        await _settle(api, son)
+        await settle_at_the_counter(api, son)
         first = await comm.receive_from(timeout=3)
         assert 'id="settlement-status"' in first and 'data-status="received"' in first
-        assert 'id="family-live"' not in await _until_settled(comm)
+        assert 'id="family-live"' not in await until_settled(comm)
         await comm.disconnect()
 
     async_to_sync(scenario)()
@@ -93,10 +78,10 @@ def test_a_revoked_proxys_open_socket_stops_at_once():
         await database_sync_to_async(revoke_grant)(grant, by=mother)
         notice = await comm.receive_from(timeout=1)
         assert 'id="access-notice"' in notice and "已解除授权" in notice
-        await _settle(api, mother)
+        await settle_at_the_counter(api, mother)
         assert await comm.receive_nothing(timeout=0.5)
         # The same socket still shows his father's settlement, and that is the first thing it shows.
-        await _settle(api, father)
+        await settle_at_the_counter(api, father)
         first = await comm.receive_from(timeout=3)
         assert 'id="family-live"' in first and "张** 的结算" in first
         await comm.disconnect()
@@ -112,18 +97,18 @@ def test_a_grant_ended_without_the_announcement_still_stops_her_settlements_and_
     async def scenario():
         comm = page_socket(son_session)
         assert (await comm.connect())[0]
-        await _settle(api, mother)
-        assert "王** 的结算" in await _until_settled(comm)
+        await settle_at_the_counter(api, mother)
+        assert "王** 的结算" in await until_settled(comm)
         # Revoked behind the consumer's back (the push that announces it is lost): the next message about her
         # is checked against the grant, and what he gets is the notice and an emptied place, not her bill.
         await database_sync_to_async(ProxyGrant.objects.filter(pk=grant.pk).update)(status=GrantStatus.REVOKED)
-        await _settle(api, mother)
+        await settle_at_the_counter(api, mother)
         emptied = await comm.receive_from(timeout=3)
         assert 'id="family-live"' in emptied and "王**" not in emptied and "data-status" not in emptied
         notice = await comm.receive_from(timeout=3)
         assert 'id="access-notice"' in notice and "已解除授权" in notice
         assert await comm.receive_nothing(timeout=0.5)
-        await _settle(api, father)
+        await settle_at_the_counter(api, father)
         assert "张** 的结算" in await comm.receive_from(timeout=3)
         await comm.disconnect()
 
@@ -152,14 +137,14 @@ def test_his_sockets_see_her_again_only_after_she_undoes_her_revoke():
         assert (await comm.connect())[0]
         await database_sync_to_async(revoke_grant)(grant, by=mother)
         assert "已解除授权" in await comm.receive_from(timeout=1)
-        await _settle(api, mother)  # in the minutes between: nothing of hers
+        await settle_at_the_counter(api, mother)  # in the minutes between: nothing of hers
         assert await comm.receive_nothing(timeout=0.5)
         await database_sync_to_async(restore_grant)(grant, principal_user=mother)
         await comm.disconnect()
         again = page_socket(son_session)  # his next page, after she brought the grant back
         assert (await again.connect())[0]
-        await _settle(api, mother)
-        assert "王** 的结算" in await _until_settled(again)
+        await settle_at_the_counter(api, mother)
+        assert "王** 的结算" in await until_settled(again)
         await again.disconnect()
 
     async_to_sync(scenario)()

@@ -1,4 +1,4 @@
-"""Forms that forgive (issue 13, item 8): what she typed comes back, odd ways of typing an ID number are
+"""Forms that forgive: what she typed comes back, odd ways of typing an ID number are
 accepted, a long name gets a message, messages name the buttons she sees, her 长辈版 survives signing in, and
 the "字太小？" offer is made once, to citizens only. (Focus and reload in a real browser:
 tests/browser/test_forms_that_forgive_in_browser.py.)"""

@@ -186,7 +186,7 @@ def test_guessing_her_name_from_the_family_page_is_slowed_down(son_client, mothe
 
 
 def test_looking_up_many_people_from_one_kiosk_is_slowed_down(kiosk_client, db, settings):
-    # A kiosk has its own budget, larger than one address's (issue 13, item 3), but still a limit.
+    # A kiosk has its own budget, larger than one address's, but still a limit.
     settings.IDENTITY_CHECKS_PER_KIOSK_PER_HOUR = 10
     people = [make_person(name="测试人") for _ in range(11)]
     for person in people[:10]:

@@ -16,9 +16,7 @@ from django.utils import timezone
 
 from conftest import INSTITUTION_SECRET, SignedApi, make_citizen, make_person
 from insurance.models import Institution
-from tests.helpers import BILL
-from tests.socket_helpers import page_socket
-from vouchers.codes import issue_code_token
+from tests.socket_helpers import page_socket, settle_at_the_counter, until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,19 +35,6 @@ def _grandma_with_two_browsers():
     return grandma, browsers, SignedApi(Client(), "test-h1", INSTITUTION_SECRET)
 
 
-async def _settle(api, grandma) -> None:
-    token = await database_sync_to_async(issue_code_token)(grandma.person.voucher.public_id)
-    response = await database_sync_to_async(api.post)("/api/v1/settlements", {**BILL, "code": token})
-    assert response.status_code == 202
-
-
-async def _until_settled(comm) -> str:
-    while True:
-        html = await comm.receive_from(timeout=3)
-        if 'data-status="settled"' in html:
-            return html
-
-
 def test_signing_out_closes_that_browsers_socket_and_her_other_browser_keeps_hearing_her_settlements():
     grandma, (phone, tablet), api = _grandma_with_two_browsers()
 
@@ -58,16 +43,16 @@ def test_signing_out_closes_that_browsers_socket_and_her_other_browser_keeps_hea
         on_tablet = page_socket(tablet.cookies["sessionid"].value)
         assert (await on_phone.connect())[0] and (await on_tablet.connect())[0]
         # Signed in, both browsers hear her settlement: the silence after sign-out is not a broken push.
-        await _settle(api, grandma)
-        assert 'id="settlement-status"' in await _until_settled(on_phone)
-        assert 'id="settlement-status"' in await _until_settled(on_tablet)
+        await settle_at_the_counter(api, grandma)
+        assert 'id="settlement-status"' in await until_settled(on_phone)
+        assert 'id="settlement-status"' in await until_settled(on_tablet)
 
         signed_out = await database_sync_to_async(phone.post)("/accounts/logout/")
         assert signed_out.status_code == 302
         assert await on_phone.receive_output(timeout=2) == CLOSED
 
-        await _settle(api, grandma)
-        assert 'id="settlement-status"' in await _until_settled(on_tablet)
+        await settle_at_the_counter(api, grandma)
+        assert 'id="settlement-status"' in await until_settled(on_tablet)
         assert await on_phone.receive_nothing(timeout=0.5)
         await on_tablet.disconnect()
 
@@ -82,17 +67,17 @@ def test_a_session_that_expired_without_anyone_saying_so_hears_nothing_more_and_
         on_phone = page_socket(phone_session)
         on_tablet = page_socket(tablet.cookies["sessionid"].value)
         assert (await on_phone.connect())[0] and (await on_tablet.connect())[0]
-        await _settle(api, grandma)
-        assert 'data-status="settled"' in await _until_settled(on_phone)
-        assert 'data-status="settled"' in await _until_settled(on_tablet)
+        await settle_at_the_counter(api, grandma)
+        assert 'data-status="settled"' in await until_settled(on_phone)
+        assert 'data-status="settled"' in await until_settled(on_tablet)
         # Expired in the store, no signal: only the consumer's own check can notice.
         await database_sync_to_async(Session.objects.filter(session_key=phone_session).update)(
             expire_date=timezone.now() - dt.timedelta(seconds=1))
 
-        await _settle(api, grandma)
+        await settle_at_the_counter(api, grandma)
         assert await on_phone.receive_output(timeout=3) == CLOSED
         assert await on_phone.receive_nothing(timeout=0.5)
-        assert 'data-status="settled"' in await _until_settled(on_tablet)
+        assert 'data-status="settled"' in await until_settled(on_tablet)
         await on_tablet.disconnect()
 
     async_to_sync(scenario)()
@@ -105,12 +90,12 @@ def test_signing_in_as_someone_else_in_the_same_browser_closes_her_open_socket()
     async def scenario():
         on_phone = page_socket(phone.cookies["sessionid"].value)
         assert (await on_phone.connect())[0]
-        await _settle(api, grandma)
-        assert 'data-status="settled"' in await _until_settled(on_phone)
+        await settle_at_the_counter(api, grandma)
+        assert 'data-status="settled"' in await until_settled(on_phone)
         # Django's sign-in flushes the previous user's session in that browser.
         await database_sync_to_async(phone.force_login)(neighbour, backend="accounts.backends.PhonePasswordBackend")
         assert await on_phone.receive_output(timeout=2) == CLOSED
-        await _settle(api, grandma)
+        await settle_at_the_counter(api, grandma)
         assert await on_phone.receive_nothing(timeout=0.5)
 
     async_to_sync(scenario)()
@@ -128,11 +113,11 @@ def test_a_proxys_sign_out_closes_his_watching_socket():
     async def scenario():
         watching = page_socket(sons_phone.cookies["sessionid"].value)
         assert (await watching.connect())[0]
-        await _settle(api, grandma)
-        assert 'id="family-live"' in await _until_settled(watching)
+        await settle_at_the_counter(api, grandma)
+        assert 'id="family-live"' in await until_settled(watching)
         await database_sync_to_async(sons_phone.post)("/accounts/logout/")
         assert await watching.receive_output(timeout=2) == CLOSED
-        await _settle(api, grandma)
+        await settle_at_the_counter(api, grandma)
         assert await watching.receive_nothing(timeout=0.5)
 
     async_to_sync(scenario)()

@@ -9,14 +9,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.actions import trust_this_phone
 from accounts.models import OutboundMessage, Passkey, Role, TrustedDevice, User
 from audit.kinds import Kind
 from audit.models import AuditEvent
-from conftest import client_for, latest_code_sent_to
+from conftest import WORKER_TOTP_KEY, client_for, latest_code_sent_to, worker_client
 from family.models import ProxyGrant
 from portal.admin_site import sync_staff_group
 from tests.helpers import GRANDMA, GRANDMA_PHONE
@@ -25,15 +24,6 @@ COOKIE = settings.TRUSTED_PHONE_COOKIE
 ANDROID = "Mozilla/5.0 (Linux; Android 14; V2307A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 
 
-TOTP_KEY = "3132333435363738393031323334353637383930"
-
-
-def worker_client(user: User, password: str) -> Client:
-    client = Client()
-    client.post("/accounts/worker/login/", {"phone": user.phone[3:], "password": password})
-    client.post("/accounts/worker/totp/", {"token": f"{totp(bytes.fromhex(TOTP_KEY)):06d}"})
-    assert client.session.get("otp_device_id"), "the worker did not pass TOTP"
-    return client
 
 
 @pytest.fixture
@@ -41,24 +31,8 @@ def staff(db) -> User:
     user = User.objects.create_user("+8613300133006", "a-long-staff-password", role=Role.STAFF,
                                     display_name="赵敏", is_staff=True)
     user.groups.add(sync_staff_group())
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=TOTP_KEY)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
     return user
-
-
-@pytest.fixture
-def helper(db) -> User:
-    user = User.objects.create_user("+8613600136004", "a-long-helper-password", role=Role.HELPER,
-                                    display_name="王志强")
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=TOTP_KEY)
-    return user
-
-
-@pytest.fixture
-def kiosk_client(helper) -> Client:
-    client = worker_client(helper, "a-long-helper-password")
-    client.post("/assist/kiosk/register/", {"name": "翠苑1号机", "location": "翠苑社区服务中心"})
-    assert "kiosk" in client.cookies
-    return client
 
 
 def sign_in_by_sms(client: Client, *, trust: bool) -> Client:

@@ -1,4 +1,4 @@
-"""Journeys that start in the wrong place (issue 13, item 5): 登录 before activating, a son acting for a mother
+"""Journeys that start in the wrong place: 登录 before activating, a son acting for a mother
 who has not activated, and workers landing on their tools."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// After a submit the page puts her where she has to look next (issue 13, item 8), scrolled into view and
+// After a submit the page puts her where she has to look next, scrolled into view and
 // focused so a screen reader reads it:
 //   1. the form's own error under the title (role=alert, read aloud by voice.js when voice is on);
 //   2. else the first field with an error: its box, whose label and error (aria-describedby) are read with it;

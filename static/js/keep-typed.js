@@ -1,4 +1,4 @@
-// What she typed survives a reload of this tab (issue 13, item 8), for the fields marked data-keep only:
+// What she typed survives a reload of this tab, for the fields marked data-keep only:
 // her name and phone. ID numbers, codes and PINs are never marked and never kept (docs/decisions.md,
 // "Forms that forgive"). sessionStorage ends with the tab; kiosk pages do not load this script.
 (function () {

@@ -1,4 +1,4 @@
-"""Issue 13, items 3 and 5, in a real browser on a 360x640 phone in elder mode, each screen checked by axe (AAA
+"""Code budgets and journeys that start in the wrong place, in a real browser on a 360x640 phone in elder mode, each screen checked by axe (AAA
 contrast): 奶奶 taps 登录 before she has ever activated and is taken to activation with that one code; when her
 sign-in codes run out, the message says when she can try again and gives her a call button on the first screen.
 

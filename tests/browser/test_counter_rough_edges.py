@@ -1,4 +1,4 @@
-"""The counter's rough edges (issue 13, item 10): a double click on 提交结算 shows nothing alarming, item codes
+"""The counter's rough edges: a double click on 提交结算 shows nothing alarming, item codes
 fill in their name and price as they are typed, and a counter that loses its network and is reloaded still
 opens with its queue (the service worker at /counter/sw.js keeps the page and its scripts)."""
 

@@ -1,4 +1,4 @@
-"""Issue 13, items 2, 4, 6 and 9, on a small phone in elder mode, each screen checked by axe with AAA contrast.
+"""Her code first, voice everywhere, the revoke notice and live regions, on a small phone in elder mode, each screen checked by axe with AAA contrast.
 
 - 2: her code (and 放大) is whole on the first screen of a 360x640 and a 390x844 phone, her name above it; a
   settlement's result comes as a card over the bottom of the screen (the code does not move), she dismisses it,

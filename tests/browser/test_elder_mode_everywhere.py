@@ -13,9 +13,9 @@ On each page, in elder mode:
 - everything she can tap is at least 60x60 px (see TARGET_RULE below);
 - axe-core, with the AAA `color-contrast-enhanced` rule on, finds no violation;
 - at 320 px wide, and at 200% zoom, nothing scrolls sideways;
-- every page a citizen, her son or a kiosk visitor sees has a voice guide (听语音说明, issue 13);
+- every page a citizen, her son or a kiosk visitor sees has a voice guide (听语音说明);
 - on each code page (hers, 放大, her son's acting for her, the kiosk's) the whole QR is in the first screen of a
-  360x640 and of a 390x844 phone (issue 13), photographed as that first screen.
+  360x640 and of a 390x844 phone, photographed as that first screen.
 Then a standard-look pass over the same pages: axe-core with the WCAG 2.2 A/AA rules, no violation.
 
 Screenshots of every page and check: artifacts/screenshots/elder/ and artifacts/screenshots/standard/.

@@ -1,4 +1,4 @@
-"""Issue 13, item 8, in a real browser on a 360x640 phone in elder mode, each screen checked by axe (AAA
+"""Forms that forgive, in a real browser on a 360x640 phone in elder mode, each screen checked by axe (AAA
 contrast): after a submit the first wrong field (or, after 获取验证码, the code box) is scrolled into view and
 focused, with its message read with it; her name and phone survive a reload, her ID number does not.
 

@@ -1,4 +1,4 @@
-"""The family hour of issue 13 (item 3) on PostgreSQL with the identity-check counts in Redis: activation, her
+"""A real family's hour on PostgreSQL with the identity-check counts in Redis: activation, her
 son's consent and a helper's consent for the same mother, each resent, at a busy help point, and none is
 refused; the purposes are told apart on PostgreSQL as on SQLite."""
 
