@@ -24,7 +24,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import OutboundMessage, Role, User
-from insurance.demo import make_id_number, seed_policy_rules
+from insurance.demo import make_id_number, seed_policy_rules, seed_service_rules
 from insurance.models import Institution, InstitutionLevel, InsuredPerson, Scheme
 from settlement.signing import signed_headers
 from vouchers.actions import activate_voucher
@@ -35,6 +35,7 @@ _serial = itertools.count(30)
 def _seed_policy_tables(sender, app_config, using: str, **kwargs) -> None:
     if app_config.label == "insurance":
         seed_policy_rules(using=using)
+        seed_service_rules(using=using)
 
 
 post_migrate.connect(_seed_policy_tables, dispatch_uid="conftest.seed_policy_tables")

@@ -51,6 +51,19 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.SETTLEMENT_DISPUTED: _("报告了一笔离线结算“不是我本人”"),
     Kind.SETTLEMENT_DISPUTE_CLOSED: _("医保局处理了“不是我本人”的报告"),
     Kind.SETTLEMENT_FLAG_CLEARED: _("医保局核实了这笔离线结算"),
+    Kind.FILING_SUBMITTED: _("提交了异地就医备案"),
+    Kind.FILING_CHANGED: _("修改了异地就医备案"),
+    Kind.FILING_CANCELLED: _("取消了异地就医备案"),
+    Kind.FILING_APPROVED: _("异地就医备案已通过"),
+    Kind.FILING_RETURNED: _("异地就医备案被退回补充材料"),
+    Kind.FILING_REFUSED: _("异地就医备案没有通过"),
+    Kind.ENTITLEMENT_APPLIED: _("申请了门诊慢特病待遇"),
+    Kind.ENTITLEMENT_CHANGED: _("修改了门诊慢特病申请"),
+    Kind.ENTITLEMENT_CANCELLED: _("取消了门诊慢特病申请"),
+    Kind.ENTITLEMENT_APPROVED: _("门诊慢特病待遇已认定"),
+    Kind.ENTITLEMENT_RETURNED: _("门诊慢特病申请被退回补充材料"),
+    Kind.ENTITLEMENT_REFUSED: _("门诊慢特病申请没有通过"),
+    Kind.ATTACHMENT_VIEWED: _("查看了您上传的材料照片"),
 }
 
 

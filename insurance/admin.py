@@ -2,8 +2,9 @@ import secrets
 
 from django.contrib import admin
 
+from insurance.filings import ChronicCondition, Filing, FilingRequirement, FilingRule, Holiday
 from insurance.models import Institution, InsuredPerson
-from insurance.policy import Filing, PolicyRule
+from insurance.policy import PolicyRule
 
 
 @admin.register(InsuredPerson)
@@ -41,9 +42,33 @@ class PolicyRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Filing)
 class FilingAdmin(admin.ModelAdmin):
-    list_display = ["person", "region_code", "valid_from", "valid_until", "status"]
-    list_filter = ["status", "region_code"]
-    readonly_fields = ["person", "created_at"]
+    list_display = ["person", "filing_type", "region_code", "valid_from", "valid_until", "status", "due_by"]
+    list_filter = ["status", "filing_type", "region_code"]
+    readonly_fields = [f.name for f in Filing._meta.fields if f.name != "id"]
 
     def has_add_permission(self, request) -> bool:
-        return False  # she files it herself (or with a proxy or helper); staff review it here
+        return False  # she files it herself (or with a proxy or helper); staff decide at /staff/services/
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # decisions go through the review page, which audits and tells her
+
+
+@admin.register(FilingRule)
+class FilingRuleAdmin(admin.ModelAdmin):
+    list_display = ["filing_type", "plain_name", "takes_effect_at_once", "review_working_days", "max_days"]
+
+
+@admin.register(FilingRequirement)
+class FilingRequirementAdmin(admin.ModelAdmin):
+    list_display = ["filing_type", "region_code", "name", "required", "order"]
+    list_filter = ["filing_type", "region_code", "required"]
+
+
+@admin.register(ChronicCondition)
+class ChronicConditionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "deductible", "ratio_employee", "ratio_resident", "annual_cap", "is_active"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["day", "name", "is_working_day"]

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from insurance.filings import ChronicCondition, FilingRequirement, FilingRule, Holiday
 from insurance.identity import id_check_char
 from insurance.models import (
     Contribution,
@@ -247,3 +248,68 @@ def seed_policy_rules(using: str = DEFAULT_DB_ALIAS) -> int:
         rules.bulk_create(missing)
         rules.bulk_update(changed, RULE_VALUE_FIELDS)
     return len(table)
+
+
+# --- services: filing types, materials per destination, chronic conditions, holidays ---------------------
+
+# (type, plain name, takes effect at once, review working days, needs an end date, longest in days)
+FILING_RULES = [
+    ("temporary", "临时去外地看病，比如去子女那里住一阵、旅游时生病", True, 0, True, 180),
+    ("residence", "退休后长期住在外地，比如跟子女同住、候鸟式养老", True, 0, False, None),
+    ("work", "在外地长期上班", True, 0, False, None),
+    ("referral", "本地医院开了转诊单，去外地大医院看病", False, 3, True, 180),
+]
+
+# (type, destination city or "" for every one, material, how to prepare it, required)
+FILING_REQUIREMENTS = [
+    ("temporary", "", "个人承诺书", "在本页勾选同意即可，不用另外准备纸质材料", True),
+    ("residence", "", "居住证明或个人承诺书", "居住证、房产证或租房合同的照片都可以；没有的话勾选承诺", True),
+    ("residence", "460100", "海南居住证或社区居住证明", "海口要求多一份：社区居委会开的居住证明照片", True),
+    ("residence", "460200", "海南居住证或社区居住证明", "三亚要求多一份：社区居委会开的居住证明照片", True),
+    ("work", "", "工作证明", "单位开的在外地工作的证明，或者劳动合同首页的照片", True),
+    ("referral", "", "转诊转院证明", "本地二级以上医院开的转诊单，盖章的那一页拍照", True),
+    ("referral", "", "病历首页", "最近一次看病的病历首页照片", False),
+]
+
+# (code, name, plain name, deductible, employee ratio, resident ratio, annual cap)
+CHRONIC_CONDITIONS = [
+    ("M03900", "高血压", "血压长期偏高，需要长期吃降压药", "0", "0.85", "0.70", "3000"),
+    ("M01600", "糖尿病", "血糖长期偏高，需要长期吃药或打胰岛素", "0", "0.85", "0.70", "4000"),
+    ("M04801", "慢性心力衰竭", "心脏功能不好，需要长期治疗", "0", "0.85", "0.70", "6000"),
+    ("M07800", "尿毒症透析", "肾衰竭需要定期透析", "0", "0.90", "0.85", "60000"),
+    ("M00500", "恶性肿瘤门诊治疗", "癌症在门诊做放疗、化疗或吃靶向药", "0", "0.90", "0.80", "80000"),
+]
+
+# The bureau's working-day calendar for promised limits (the State Council's holiday notice each year).
+HOLIDAYS = [
+    ("2026-10-01", "国庆节", False), ("2026-10-02", "国庆节", False), ("2026-10-05", "国庆节", False),
+    ("2026-10-06", "国庆节", False), ("2026-10-07", "国庆节", False), ("2026-10-10", "国庆节调休", True),
+    ("2027-01-01", "元旦", False),
+]
+
+
+def seed_service_rules(using: str = DEFAULT_DB_ALIAS) -> None:
+    """The filing rules, the materials each destination asks for, the chronic conditions and the holiday
+    calendar: created where missing, never changed once there (staff own them in the admin). Runs after
+    every flush in the tests, like the policy tables, so a few set-wise queries."""
+    with transaction.atomic(using=using):
+        have = set(FilingRule.objects.using(using).values_list("filing_type", flat=True))
+        FilingRule.objects.using(using).bulk_create([
+            FilingRule(filing_type=t, plain_name=plain, takes_effect_at_once=at_once, review_working_days=days,
+                       needs_end_date=needs_end, max_days=longest, order=n)
+            for n, (t, plain, at_once, days, needs_end, longest) in enumerate(FILING_RULES) if t not in have])
+        have_req = set(FilingRequirement.objects.using(using).values_list("filing_type", "region_code", "name"))
+        FilingRequirement.objects.using(using).bulk_create([
+            FilingRequirement(filing_type=t, region_code=region, name=name, help_text=how, required=required, order=n)
+            for n, (t, region, name, how, required) in enumerate(FILING_REQUIREMENTS)
+            if (t, region, name) not in have_req])
+        have_cond = set(ChronicCondition.objects.using(using).values_list("code", flat=True))
+        ChronicCondition.objects.using(using).bulk_create([
+            ChronicCondition(code=code, name=name, plain_name=plain, deductible=Decimal(ded),
+                             ratio_employee=Decimal(emp), ratio_resident=Decimal(res), annual_cap=Decimal(cap),
+                             order=n)
+            for n, (code, name, plain, ded, emp, res, cap) in enumerate(CHRONIC_CONDITIONS) if code not in have_cond])
+        have_days = {str(d) for d in Holiday.objects.using(using).values_list("day", flat=True)}
+        Holiday.objects.using(using).bulk_create([
+            Holiday(day=dt.date.fromisoformat(day), name=name, is_working_day=working)
+            for day, name, working in HOLIDAYS if day not in have_days])

@@ -10,10 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
-
+from insurance.filings import Filing
 from insurance.models import Institution, InsuredPerson, Scheme
-from insurance.policy import Accumulator, Filing, FilingStatus, ItemCategory, Locality, PolicyRule
+from insurance.policy import Accumulator, ItemCategory, Locality, PolicyRule
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -101,15 +100,8 @@ def compute_split(
 def locality_for(person: InsuredPerson, institution: Institution, on: dt.date) -> str:
     if person.region_code == institution.region_code:
         return Locality.IN_REGION
-    filed = Filing.objects.filter(
-        person=person, region_code=institution.region_code, status=FilingStatus.APPROVED, valid_from__lte=on,
-    ).filter(models_q_valid_until(on)).exists()
+    filed = Filing.objects.filter(person=person, region_code=institution.region_code).in_force_on(on).exists()
     return Locality.OUT_FILED if filed else Locality.OUT_UNFILED
-
-
-def models_q_valid_until(on: dt.date):
-
-    return Q(valid_until__isnull=True) | Q(valid_until__gte=on)
 
 
 def rule_for(person: InsuredPerson, institution: Institution, visit_type: str, locality: str) -> PolicyRule:

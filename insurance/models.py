@@ -182,4 +182,13 @@ class Contribution(models.Model):
 
 
 # Policy tables live in their own module; imported here so Django finds the models.
-from insurance.policy import Accumulator, Filing, FilingStatus, ItemCategory, Locality, PolicyRule, VisitType  # noqa: E402, F401
+from insurance.filings import (  # noqa: E402, F401
+    ChronicCondition,
+    Entitlement,
+    EntitlementUsage,
+    Filing,
+    FilingRequirement,
+    FilingRule,
+    Holiday,
+)
+from insurance.policy import Accumulator, ItemCategory, Locality, PolicyRule, VisitType  # noqa: E402, F401

@@ -69,24 +69,3 @@ class Accumulator(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_accumulator_per_year")]
-
-
-class FilingStatus(models.TextChoices):
-    PENDING = "pending", _("审核中")
-    APPROVED = "approved", _("已备案")
-    REVOKED = "revoked", _("已撤销")
-
-
-class Filing(models.Model):
-    """异地就医备案: lets a person settle in another region at the filed rate."""
-
-    person = models.ForeignKey(InsuredPerson, on_delete=models.CASCADE, related_name="filings")
-    region_code = models.CharField(_("备案就医地"), max_length=6)
-    valid_from = models.DateField(_("生效日期"))
-    valid_until = models.DateField(_("截止日期"), null=True, blank=True)
-    status = models.CharField(max_length=16, choices=FilingStatus.choices, default=FilingStatus.APPROVED)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("异地就医备案")
-        verbose_name_plural = _("异地就医备案")

@@ -35,7 +35,12 @@ STAFF_GROUP = "医保局工作人员"
 STAFF_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "insurance.policyrule": ("view", "add", "change", "delete"),  # the reimbursement tables (docs/design.md §5)
     "insurance.institution": ("view", "add", "change"),  # hospitals and pharmacies; deactivate, never delete
-    "insurance.filing": ("view", "change"),  # 异地就医备案 review
+    "insurance.filing": ("view",),  # 异地就医备案: decided on the review page (/staff/services/), audited there
+    "insurance.entitlement": ("view",),  # 门诊慢特病 likewise
+    "insurance.filingrule": ("view", "change"),  # which filing types take effect at once, review limits
+    "insurance.filingrequirement": ("view", "add", "change", "delete"),  # materials per destination
+    "insurance.chroniccondition": ("view", "add", "change"),  # conditions and their outpatient terms
+    "insurance.holiday": ("view", "add", "change", "delete"),  # the working-day calendar of promised limits
     "insurance.insuredperson": ("view",),  # look-up only: the bureau's records are not edited here
     "assist.kiosk": ("view", "change"),  # help-point kiosks: rename, deactivate a lost one
     "insurance.offlineterminal": ("view", "add", "change"),  # offline counters: register, revoke

@@ -4,40 +4,20 @@ flagged for a look (the same voucher captured offline at two institutions within
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.staff import staff_required
 from settlement import actions
 from settlement.models import DisputeStatus, Settlement, SettlementDispute
 
 FLAGGED_DAYS = 30
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Bureau staff, signed in with password and TOTP in this session."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and user.role == Role.STAFF and user.is_verified():
-            return view(request, *args, **kwargs)
-        if request.method == "POST":
-            return HttpResponseForbidden(_("只有完成动态口令验证的医保局工作人员才能处理。请重新登录。"),
-                                         content_type="text/plain; charset=utf-8")
-        return redirect_to_login(request.get_full_path(), reverse("accounts:worker_login"))
-
-    return wrapper
 
 
 def _queue_page(request: HttpRequest, *, unwritten: SettlementDispute | None = None) -> HttpResponse:

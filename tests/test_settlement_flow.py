@@ -232,7 +232,7 @@ def _settle_at(institution, person, items=None):
 def test_out_of_region_pays_less_without_a_filing_than_with_one(mother_user, mother, rules, today):
     import datetime as dt
 
-    from insurance.policy import Filing
+    from insurance.filings import Filing
 
     Accumulator.objects.create(person=mother, year=today.year, deductible_used=D("10000"))
     shanghai = _institution_in("310000")

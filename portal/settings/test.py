@@ -29,6 +29,7 @@ from pathlib import Path  # noqa: E402
 
 # Synthesised audio from tests goes to a throwaway folder, never the developer's var/voice cache.
 VOICE_CACHE_DIR = Path(tempfile.mkdtemp(prefix="yibaotong-voice-"))
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yibaotong-private-"))
 
 # pytest-django empties the database after each test that commits (`flush`); the audit trail refuses
 # deletes, and audit/management/commands/flush.py lifts that only where this is set. Never in dev or prod.

@@ -24,6 +24,7 @@ class Command(BaseCommand):
             people = demo.seed_people()
             institutions = demo.seed_institutions()
             rules = demo.seed_policy_rules()
+            demo.seed_service_rules()
             users = seed_users(people, institutions)
             staff = next(User.objects.get_by_phone(phone) for role, _name, phone in demo.WORKERS if role == "staff")
             terminals = demo.seed_offline_terminals(created_by=staff)
