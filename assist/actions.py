@@ -31,6 +31,13 @@ from family.actions import FamilyError, grant_in_helper_session, revoke_after_re
 from family.models import OPEN_STATUSES, ProxyGrant, Scope
 from family.selectors import proxies_of
 from insurance.models import InsuredPerson
+from services.actions import (
+    ServiceError,
+    apply_entitlement,
+    check_filing,
+    files_kept_only_on_commit,
+    submit_filing,
+)
 from vouchers.actions import VoucherError, activate_voucher, check_code, suspend_voucher
 from vouchers.codes import CodeTokenError
 from vouchers.models import VoucherStatus
@@ -180,7 +187,8 @@ def not_on_witness_message() -> str:
 
 def _witnessed_phrase(task: str) -> str:
     return {Task.ACTIVATE: _("开通了医保码"), Task.SHOW_CODE: _("打开了医保码"),
-            Task.CHECK_RECORDS: _("查看了参保和消费记录"), Task.BIND_FAMILY: _("绑定了家人")}[task]
+            Task.CHECK_RECORDS: _("查看了参保和消费记录"), Task.BIND_FAMILY: _("绑定了家人"),
+            Task.CHRONIC: _("申请了门诊慢特病"), Task.FILE_CROSS_REGION: _("办了异地就医备案")}[task]
 
 
 def _tell_her_and_family(session: AssistSession, what: str) -> None:
@@ -291,6 +299,50 @@ def bind_family_for_citizen(session: AssistSession, *, phone_e164: str, relation
     except FamilyError as exc:
         raise AssistError(exc.message, field=exc.field) from None
     return grant
+
+
+def apply_chronic_for_citizen(session: AssistSession, *, condition, hospital: str, photo, ip: str | None = None):
+    """门诊慢特病 at the kiosk: the same application as on her phone (services.actions.apply_entitlement),
+    with the session named in the audit row and "done" in the session, together or neither."""
+    require_task(session, Task.CHRONIC)
+    try:
+        with files_kept_only_on_commit(), transaction.atomic():
+            entitlement = apply_entitlement(actor=session.helper, person=session.citizen, via=Via.HELPER,
+                                            condition=condition, hospital=hospital, photo=photo,
+                                            assist_session_id=session.pk, ip=ip)
+            if session.is_witnessed and Task.CHRONIC not in session.done:
+                _tell_her_and_family(session, _witnessed_phrase(Task.CHRONIC))
+            mark_done(session, Task.CHRONIC)
+    except ServiceError as exc:
+        raise AssistError(exc.message, exc.field) from None
+    return entitlement
+
+
+def check_filing_for_citizen(session: AssistSession, values: dict) -> None:
+    """The first screen's checks (dates, destination, overlap) before anyone takes photos."""
+    require_task(session, Task.FILE_CROSS_REGION)
+    try:
+        check_filing(person=session.citizen, **values)
+    except ServiceError as exc:
+        raise AssistError(exc.message, exc.field) from None
+
+
+def file_filing_for_citizen(session: AssistSession, *, values: dict, photos: list, promised: bool,
+                            ip: str | None = None):
+    """异地就医备案 at the kiosk: the same filing as on her phone (services.actions.submit_filing), with the
+    session named in the audit row and "done" in the session, together or neither. A witnessed consent may
+    do it: it changes nothing about where her messages go."""
+    require_task(session, Task.FILE_CROSS_REGION)
+    try:
+        with files_kept_only_on_commit(), transaction.atomic():
+            filing = submit_filing(actor=session.helper, person=session.citizen, via=Via.HELPER, photos=photos,
+                                   promised=promised, assist_session_id=session.pk, ip=ip, **values)
+            if session.is_witnessed and Task.FILE_CROSS_REGION not in session.done:
+                _tell_her_and_family(session, _witnessed_phrase(Task.FILE_CROSS_REGION))
+            mark_done(session, Task.FILE_CROSS_REGION)
+    except ServiceError as exc:
+        raise AssistError(exc.message, exc.field) from None
+    return filing
 
 
 def note_task_use(session: AssistSession, task: str, action: Kind, *, ip: str | None = None) -> None:

@@ -10,7 +10,9 @@ class AssistConfig(AppConfig):
 
     def ready(self) -> None:
         from assist.push import SESSION_ENDED, register_assist_live  # models: needs the app registry
-        from assist.selectors import watched_by_helper  # models: needs the app registry
+        from assist.selectors import session_for_attachment, watched_by_helper  # models: needs the app registry
+        from services.selectors import register_helper_access  # models: needs the app registry
 
         register_assist_live()
         register_watch_provider(watched_by_helper, ended=SESSION_ENDED)
+        register_helper_access(session_for_attachment)  # her document photos, in a session with the task

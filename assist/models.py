@@ -17,6 +17,8 @@ class Task(models.TextChoices):
     BIND_FAMILY = "bind_family", _("绑定家人")
     SHOW_CODE = "show_code", _("出示医保码")
     CHECK_RECORDS = "check_records", _("查记录")
+    CHRONIC = "chronic", _("门诊慢特病申请")
+    FILE_CROSS_REGION = "file_filing", _("异地就医备案")
 
 
 ALL_TASKS = [t.value for t in Task]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from assist.models import IDLE_LIMIT, AssistSession, SessionStatus
+from assist.models import IDLE_LIMIT, AssistSession, SessionStatus, Task
 
 
 def open_sessions_of(helper):
@@ -15,6 +15,18 @@ def watched_by_helper(user) -> list[int]:
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != "helper":
         return []
     return list(open_sessions_of(user).values_list("citizen_id", flat=True))
+
+
+def session_for_attachment(user, attachment) -> int | None:
+    """The open, consented session in which this helper may see a document photo of hers: one whose chosen
+    tasks include the request the photo belongs to. Registered with services at start-up (assist.apps)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != "helper":
+        return None
+    task = Task.FILE_CROSS_REGION if attachment.filing_id else Task.CHRONIC
+    for session in open_sessions_of(user).filter(citizen_id=attachment.person_id):
+        if task in session.tasks and not session.is_idle:
+            return session.pk
+    return None
 
 
 def session_for_helper(helper, public_id) -> AssistSession | None:

@@ -25,6 +25,10 @@ from assist.selectors import pending_remote_approvals_for, session_for_helper
 from audit.kinds import Kind
 from core.client_address import client_ip
 from live import close_session_sockets
+from services.entitlement_forms import ApplyEntitlementForm
+from services.entitlement_views import condition_cards
+from services.forms import FilingForm, MaterialsForm
+from services.selectors import requirements_for, type_cards
 from settlement.models import Settlement
 from vouchers.codes import issue_code_token
 from vouchers.qr import qr_png_data_uri
@@ -281,6 +285,66 @@ def _code_card_context(request: HttpRequest, session: AssistSession) -> dict:
                                                                                                    now=issued)),
             "issued_at": issued, "refresh_seconds": settings.CODE_REFRESH_SECONDS, "large": True,
             "card_url": f"/assist/s/{session.public_id}/code/?card=1"}
+
+
+@_task_view(Task.CHRONIC)
+@require_http_methods(["GET", "POST"])
+def do_chronic(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    form = ApplyEntitlementForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.apply_chronic_for_citizen(session, condition=form.cleaned_data["condition"],
+                                              hospital=form.cleaned_data["hospital"],
+                                              photo=form.cleaned_data["photo"], ip=client_ip(request))
+        except actions.AssistError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("门诊慢特病的申请已经交上去了。审核好了会发短信告诉她。"))
+            return redirect("assist:session", session_id=session.public_id)
+    return render(request, "assist/chronic.html", {"session": session, "form": form,
+                                                   "cards": condition_cards(session.citizen),
+                                                   "chosen": form["condition"].value() or ""})
+
+
+@_task_view(Task.FILE_CROSS_REGION)
+@require_http_methods(["GET", "POST"])
+def do_file_filing(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    """异地就医备案 at the kiosk, in the same two screens as on her phone (services/views.py): type, city and
+    dates; then one photo per material and her promise, read out to her before the helper ticks it."""
+    step = request.POST.get("step")
+    form = FilingForm(request.POST or None, hidden=step == "2")
+    materials = None
+    if request.method == "POST" and step != "back" and form.is_valid():
+        values = form.values()
+        requirements = requirements_for(values["filing_type"], values["region_code"])
+        if step == "2":
+            materials = MaterialsForm(request.POST, request.FILES, requirements=requirements)
+            if materials.is_valid():
+                try:
+                    actions.file_filing_for_citizen(session, values=values, photos=materials.photos,
+                                                    promised=materials.cleaned_data["promised"], ip=client_ip(request))
+                except actions.AssistError as exc:
+                    if exc.field in FilingForm.base_fields:
+                        form, materials = FilingForm(request.POST), None
+                        form.is_valid()
+                        form.add_error(exc.field, exc.message)
+                    else:
+                        materials.add_error(exc.field if exc.field in materials.fields else None, exc.message)
+                else:
+                    messages.success(request, _("异地就医备案已经交上去了。结果会发短信告诉她。"))
+                    return redirect("assist:session", session_id=session.public_id)
+        else:
+            try:
+                actions.check_filing_for_citizen(session, values)
+            except actions.AssistError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                form, materials = FilingForm(request.POST, hidden=True), MaterialsForm(requirements=requirements)
+                form.is_valid()
+    elif step in ("2", "back"):
+        form = FilingForm(initial=request.POST.dict())
+    return render(request, "assist/file_filing.html", {"session": session, "form": form, "materials": materials,
+                                                       "cards": type_cards()})
 
 
 @_task_view(Task.CHECK_RECORDS)

@@ -36,12 +36,13 @@ def record_event(
     )
 
 
-def record_proxy_use(action: Kind, *, actor, subject, grant_id: int, ip: str | None = None) -> AuditEvent:
+def record_proxy_use(action: Kind, *, actor, subject, grant_id: int, ip: str | None = None,
+                     detail: dict[str, Any] | None = None) -> AuditEvent:
     """A proxy used a grant to see something of hers (her code, her records): the row she reads in her
     account record ("家人代办"), and, once it commits, what `family` registered for a proxy's use (it
     remembers the use and tells her; core/acting_for.py)."""
     with transaction.atomic():
         event = record_event(action=action, via=Via.PROXY, actor=actor, subject=subject, ip=ip,
-                             detail={"grant_id": grant_id})
+                             detail={**(detail or {}), "grant_id": grant_id})
         proxy_used(grant_id, event.action)
     return event

@@ -85,3 +85,25 @@ def proxy_used(grant_id: int, kind: str) -> None:
     `detail.grant_id`), inside its transaction: the hooks run once it commits, and never if it rolls back."""
     for hook in list(_hooks):
         transaction.on_commit(lambda hook=hook: hook(grant_id, kind))
+
+
+# --- who else hears of what happens to her --------------------------------------------------------------
+
+PeopleToTell = Callable[[Any], list]  # insured person -> users (her proxies) to tell by SMS
+_people_providers: list[PeopleToTell] = []
+
+
+def register_people_to_tell(provider: PeopleToTell) -> None:
+    """Called by `family` at start-up: the proxies who may see her service requests (docs/design.md §7)."""
+    if provider not in _people_providers:
+        _people_providers.append(provider)
+
+
+def people_to_tell(person: Any) -> list:
+    """The users besides herself to tell of a decision about her (a filing approved, returned, refused), each
+    once. Empty until `family` has registered its provider."""
+    users: dict[int, Any] = {}
+    for provider in _people_providers:
+        for user in provider(person):
+            users.setdefault(user.pk, user)
+    return list(users.values())

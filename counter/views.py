@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Role
 from counter.actions import TerminalRefused, enrol_terminal_browser
 from counter.catalogue import CATALOGUE, lookup
+from insurance.filings import ChronicCondition
 from insurance.models import OfflineTerminal
 from insurance.policy import ItemCategory, VisitType
 from insurance.selectors import terminal_for_browser
@@ -41,7 +42,7 @@ ROW_FIELDS = ("code", "name", "category", "quantity", "unit_price")
 _ROW_KEY = re.compile(r"^item-(\d{1,3})-(code|name|category|quantity|unit_price)$")
 # Errors about the bill: the code the operator scanned is still good, so the form keeps it.
 BILL_ERRORS = {"empty_bill", "too_many_items", "unknown_category", "bad_quantity", "bad_price", "bad_item",
-               "bill_too_large", "bad_visit_type"}
+               "bill_too_large", "bad_visit_type", "unknown_condition"}
 
 
 # The cookie that makes this browser a registered offline terminal; the database keeps only its hash.
@@ -127,7 +128,7 @@ def items_from(rows: list[Row]) -> list[ItemIn]:
 
 
 def _page_context(request: HttpRequest, *, rows: list[Row] | None = None, code: str = "",
-                  visit_type: str = VisitType.OUTPATIENT) -> dict:
+                  visit_type: str = VisitType.OUTPATIENT, condition: str = "") -> dict:
     rows = list(rows or [])
     rows += [Row() for _ in range(max(0, FORM_ROWS - len(rows)))]
     return {
@@ -136,6 +137,8 @@ def _page_context(request: HttpRequest, *, rows: list[Row] | None = None, code: 
         "code": code,
         "visit_type": visit_type,
         "visit_types": VisitType.choices,
+        "condition": condition,
+        "conditions": ChronicCondition.objects.filter(is_active=True),
         "categories": ItemCategory.choices,
         "catalogue": [(item, ItemCategory(item.category).label) for item in CATALOGUE],
         "max_items": MAX_ITEMS,
@@ -153,18 +156,19 @@ def counter(request: HttpRequest) -> HttpResponse:
 
     code = request.POST.get("code", "").strip()
     visit_type = request.POST.get("visit_type", "")
+    condition = request.POST.get("condition", "").strip()[:20]
     rows = rows_from(request.POST)
     try:
         if visit_type not in VisitType.values:
             raise SettlementError(422, "bad_visit_type", _("请选择就诊类型：门诊、住院或药店购药。"))
         settlement = submit_settlement(institution=request.user.institution, code=code, visit_type=visit_type,
-                                       items=items_from(rows), operator=request.user)
+                                       items=items_from(rows), operator=request.user, condition=condition)
     except SettlementError as exc:
         first = (settlement_paid_with(code, institution=request.user.institution, operator=request.user)
                  if exc.error == "code_used" else None)
         if first is None:
             return _refused(request, exc, rows=rows, code=code if exc.error in BILL_ERRORS else "",
-                            visit_type=visit_type)
+                            visit_type=visit_type, condition=condition)
         settlement = first  # the same bill sent twice (a double click): answer with the first one's result
     settlement = Settlement.objects.select_related("person", "institution").get(pk=settlement.pk)
     status_html = render_to_string("counter/_status.html", {
@@ -178,13 +182,14 @@ def counter(request: HttpRequest) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, exc: SettlementError, *, rows: list[Row], code: str,
-             visit_type: str) -> HttpResponse:
+             visit_type: str, condition: str = "") -> HttpResponse:
     if request.htmx:  # htmx only swaps 2xx answers; the message goes into #counter-message
         response = render(request, "counter/result.html", {"status_html": "", "error": exc.message})
         response["X-Counter-Outcome"] = "refused"
         return response
     context = _page_context(request, rows=[r for r in rows if not r.blank], code=code,
-                            visit_type=visit_type if visit_type in VisitType.values else VisitType.OUTPATIENT)
+                            visit_type=visit_type if visit_type in VisitType.values else VisitType.OUTPATIENT,
+                            condition=condition)
     return render(request, "counter/counter.html", {**context, "error": exc.message}, status=422)
 
 

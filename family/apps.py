@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from core.acting_for import register_proxy_use_hook
+from core.acting_for import register_people_to_tell, register_proxy_use_hook
 from live import register_watch_provider
 
 
@@ -12,7 +12,11 @@ class FamilyConfig(AppConfig):
     def ready(self) -> None:
         from family.actions import note_proxy_use  # models: needs the app registry
         from family.push import ACCESS_REVOKED, register_family_live  # models: needs the app registry
-        from family.selectors import settlement_notice_audience, watchable_person_ids  # models: app registry
+        from family.selectors import (  # models: needs the app registry
+            service_followers,
+            settlement_notice_audience,
+            watchable_person_ids,
+        )
         from settlement.watchers import register_notice_audience  # models: needs the app registry
 
         register_family_live()
@@ -20,3 +24,4 @@ class FamilyConfig(AppConfig):
         register_notice_audience(settlement_notice_audience)
         # Every proxy use is noted and told to her by the action that records it (core/acting_for.py).
         register_proxy_use_hook(note_proxy_use)
+        register_people_to_tell(service_followers)  # told of her filings and applications (services/push.py)

@@ -41,6 +41,14 @@ def grant_for_principal(person, public_id) -> ProxyGrant | None:
         return None
 
 
+def service_followers(person) -> list:
+    """The proxies who may see her service requests (filings, chronic-disease applications): a grant with
+    `act` (they may file for her) or `view_records`. A proxy who may only show her code hears nothing of them."""
+    grants = ProxyGrant.objects.active().filter(principal=person).select_related("proxy")
+    return [grant.proxy for grant in grants if grant.proxy.is_active
+            and ({Scope.ACT, Scope.VIEW_RECORDS} & set(grant.scopes))]
+
+
 def proxies_of(person) -> list:
     """Everyone who acts for her now, whatever the scopes: they hear of what a helper did on her word alone."""
     return [grant.proxy for grant in ProxyGrant.objects.active().filter(principal=person).select_related("proxy")

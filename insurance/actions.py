@@ -7,22 +7,30 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F
 
-from insurance.engine import BillItem, Split, YearToDate, compute_split, locality_for, rule_for
+from insurance.engine import BillItem, Split, YearToDate, plan_for, split_for
+from insurance.filings import ChronicCondition, EntitlementUsage
 from insurance.models import InsuredPerson
 from insurance.policy import Accumulator
 
 
-def book_split(person_id: int, institution, visit_type: str, items: list[BillItem], on: dt.date) -> Split:
+def book_split(person_id: int, institution, visit_type: str, items: list[BillItem], on: dt.date,
+               condition: ChronicCondition | None = None) -> Split:
     """Recompute the split under row locks and book it. The caller guarantees it runs once per settlement
-    (it is called inside the caller's transaction, after the caller's compare-and-set)."""
+    (it is called inside the caller's transaction, after the caller's compare-and-set).
+
+    A bill paid at a chronic condition's terms is booked on that entitlement's usage for the year, not on
+    her ordinary Accumulator (docs/design.md §5: year-to-date figures change once per settlement)."""
     assert transaction.get_connection().in_atomic_block, "book_split must run inside the settlement's transaction"
     person = InsuredPerson.objects.select_for_update().get(pk=person_id)
-    acc, _created = Accumulator.objects.select_for_update().get_or_create(person=person, year=on.year)
-    locality = locality_for(person, institution, on)
-    rule = rule_for(person, institution, visit_type, locality)
-    split = compute_split(items, rule, YearToDate(acc.deductible_used, acc.fund_paid), scheme=person.scheme,
-                          account_balance=person.account_balance, locality=locality)
-    Accumulator.objects.filter(pk=acc.pk).update(
+    plan = plan_for(person, institution, visit_type, on, condition)
+    if plan.entitlement is not None:
+        ledger, _created = EntitlementUsage.objects.select_for_update().get_or_create(
+            entitlement=plan.entitlement, year=on.year)
+    else:
+        ledger, _created = Accumulator.objects.select_for_update().get_or_create(person=person, year=on.year)
+    split = split_for(items, plan, YearToDate(ledger.deductible_used, ledger.fund_paid), person=person,
+                      institution=institution, visit_type=visit_type, account_balance=person.account_balance)
+    type(ledger).objects.filter(pk=ledger.pk).update(
         deductible_used=F("deductible_used") + split.deductible_part, fund_paid=F("fund_paid") + split.fund_pay,
     )
     if split.account_pay:

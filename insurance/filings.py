@@ -34,6 +34,7 @@ class ReviewStatus(models.TextChoices):
     RETURNED = "returned", _("退回补充")
     REFUSED = "refused", _("未通过")
     CANCELLED = "cancelled", _("已取消")
+    EXPIRED = "expired", _("已到期")  # a grant past its end date, set aside when she applies again
 
 
 OPEN_STATUSES = (ReviewStatus.PENDING, ReviewStatus.RETURNED)

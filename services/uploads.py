@@ -5,7 +5,7 @@ HEIF-free photo that Pillow can read (the file name and the browser's content ty
 too big in bytes or in pixels (a decompression bomb is refused before it is decoded), then decoded,
 turned upright by its EXIF orientation, shrunk to a readable size and re-encoded as a fresh JPEG. Only the
 pixels survive: EXIF (with its GPS position and phone model), comments, ICC tricks and whatever a polyglot
-file carried after the image are gone (docs/threat-model.md, "Uploads").
+file carried after the image are gone (docs/threat-model.md, "Anyone who uploads a document photo").
 """
 
 from __future__ import annotations

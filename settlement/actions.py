@@ -21,6 +21,7 @@ from audit.kinds import Kind
 from audit.models import Via
 from insurance.actions import book_split
 from insurance.engine import BillItem, NoPolicy, quote
+from insurance.filings import ChronicCondition
 from insurance.models import Institution, OfflineTerminal
 from insurance.selectors import credential_by_key_id
 from settlement import tasks  # a module, not its names: tasks imports this module too
@@ -94,6 +95,18 @@ def validate_bill(items: list[ItemIn]) -> list[BillItem]:
     return bill
 
 
+def condition_named(code: str | None) -> ChronicCondition | None:
+    """The 门诊慢特病 condition a bill says it is for: none when left out, 422 for a code nobody knows."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    condition = ChronicCondition.objects.filter(code=code[:20]).first() if len(code) <= 20 else None
+    if condition is None:
+        raise SettlementError(422, "unknown_condition", gettext(
+            "没有这个门诊慢特病病种编码：%(code)s。请核对编码；不是门诊慢特病就不要填。") % {"code": code[:20]})
+    return condition
+
+
 def _event(settlement: Settlement, detail: dict | None = None) -> None:
     SettlementEvent.objects.create(settlement=settlement, status=settlement.status, detail=detail or {})
 
@@ -106,7 +119,7 @@ def _after_commit(settlement_id: int) -> None:
 def submit_settlement(
     *, institution: Institution, code: str, visit_type: str, items: list[ItemIn], operator=None,
     captured_at: dt.datetime | None = None, client_id: str = "", terminal: OfflineTerminal | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, condition: str | None = None,
 ) -> Settlement:
     """Verify and use the code, record the bill, and hand it to the worker.
 
@@ -117,6 +130,7 @@ def submit_settlement(
     "Offline counters")."""
     now = now or timezone.now()
     bill = validate_bill(items)
+    chronic = condition_named(condition)
     total = sum((i.amount for i in bill), Decimal("0"))
     offline = captured_at is not None
     if offline:
@@ -133,7 +147,7 @@ def submit_settlement(
                 Voucher.objects.select_for_update().filter(pk=voucher.pk).first()
             settlement = Settlement.objects.create(
                 institution=institution, person=voucher.person, voucher=voucher, code_nonce=claims.nonce,
-                visit_type=visit_type, total=total, client_id=client_id,
+                visit_type=visit_type, condition=chronic, total=total, client_id=client_id,
                 captured_at=captured_at, offline=offline, operator=operator,
                 offline_terminal=terminal if offline else None,
             )
@@ -251,7 +265,7 @@ def presettle(settlement_id: int) -> Settlement | None:
         items = _bill_of(settlement)
         try:
             split = quote(settlement.person, settlement.institution, settlement.visit_type, items,
-                          timezone.localdate())
+                          timezone.localdate(), settlement.condition)
         except NoPolicy:
             return _fail_locked(settlement, _("这次就诊不在医保自动结算范围内。"),
                                 _("请到人工窗口结算，带上身份证。"), status=Status.MANUAL)
@@ -273,7 +287,7 @@ def finalize_settlement(settlement_id: int) -> Settlement:
             return settlement
         try:
             split = book_split(settlement.person_id, settlement.institution, settlement.visit_type,
-                               _bill_of(settlement), timezone.localdate())
+                               _bill_of(settlement), timezone.localdate(), settlement.condition)
         except NoPolicy:
             return _fail_locked(settlement, _("这次就诊不在医保自动结算范围内。"),
                                 _("请到人工窗口结算，带上身份证。"), status=Status.MANUAL)

@@ -297,7 +297,7 @@ def create_settlement(request: HttpRequest, payload: SettlementIn):
     def produce():
         try:
             s = submit_settlement(institution=request.auth, code=payload.code, visit_type=payload.visit_type,
-                                  items=bill_items(payload))
+                                  items=bill_items(payload), condition=payload.condition)
         except SettlementError as exc:
             raise ApiError(exc.status, exc.error, exc.message) from None
         return 202, {"id": s.public_id, "status": s.status, "status_url": _status_url(s)}

@@ -95,7 +95,7 @@ def upload_entry(institution: Institution, entry: BatchItemIn | object, *, termi
     try:
         s = submit_settlement(institution=institution, code=entry.code, visit_type=entry.visit_type,
                               items=bill_items(entry), captured_at=entry.captured_at, client_id=entry.client_id,
-                              operator=operator, terminal=terminal)
+                              operator=operator, terminal=terminal, condition=entry.condition)
     except SettlementError as exc:
         return _result(entry.client_id, error=exc.error, message=exc.message)
     return _result(entry.client_id, settlement_id=s.public_id, status=s.status)

@@ -29,6 +29,10 @@ class Settlement(models.Model):
     voucher = models.ForeignKey("vouchers.Voucher", on_delete=models.PROTECT, related_name="settlements")
     code_nonce = models.CharField(max_length=32, unique=True)  # one settlement per code, enforced by the DB
     visit_type = models.CharField(max_length=16, choices=VisitType.choices)
+    # The 门诊慢特病 condition the institution says the bill is for (optional); the engine uses its terms only
+    # when she holds an entitlement for it on the day (insurance/engine.py).
+    condition = models.ForeignKey("insurance.ChronicCondition", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     fund_pay = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

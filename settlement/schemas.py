@@ -37,6 +37,10 @@ class BillIn(Schema):
     code: Text = Field(..., max_length=400, json_schema_extra={"minLength": 1})
     visit_type: Literal["outpatient", "inpatient", "pharmacy"]
     items: list[Item] = Field(..., max_length=200, json_schema_extra={"minItems": 1})
+    # Admin-editable data, so no enum: an unknown code is answered 422 unknown_condition by submit_settlement.
+    condition: Text | None = Field(None, max_length=20, description=(
+        "可选。门诊慢特病病种编码（例如 M03900 高血压）。她有这个病种的认定时按慢特病待遇结算；没有认定按普通规定结算；"
+        "不认识的编码得到 422 unknown_condition。住院不按慢特病结算。"))
 
 
 def bill_items(payload: BillIn) -> list[ItemIn]:

@@ -75,6 +75,16 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "呢张係一次结算嘅收据。最下面写住医保俾咗几多，你自己俾咗几多。",
         "en": "This is the receipt of one payment. At the bottom: what insurance paid and what you paid.",
     },
+    "benefits": {
+        "cmn": "这里是待遇查询。写着今年医保帮您付了多少，起付线付满了没有，还能报多少。想知道下次看病要花多少，点看病前算一算。",
+        "yue": "呢度係待遇查询。写住今年医保帮你俾咗几多，起付线俾满未，仲可以报几多。想知下次睇病要使几多，按看病前算一算。",
+        "en": "These are your benefits: what insurance paid for you this year, whether the deductible is met, and how much is left. To see what a visit will cost, tap Estimate before a visit.",
+    },
+    "estimate": {
+        "cmn": "看病前算一算。选去哪里看病，选看门诊还是住院，填大概要花多少钱，再点算一算。只是算一算，不扣钱。",
+        "yue": "睇病前计一计。拣去边度睇病，拣睇门诊定住院，填大概要使几多钱，再按算一算。只係计下，唔扣钱。",
+        "en": "Estimate before a visit. Choose where you will go, the kind of visit and roughly how much it costs, then tap Estimate. Nothing is charged.",
+    },
     "account_record": {
         "cmn": "这里记着谁在什么时候动过您的医保账户。看到不认识的，请马上打12393。",
         "yue": "呢度记住边个喺几时郁过你嘅医保户口。见到唔认识嘅，请即刻打12393。",
@@ -198,9 +208,29 @@ GUIDES: dict[str, dict[str, str]] = {
     # Each home guide names only the buttons on its own variant of the home page (templates/portal/home.html);
     # "home" is the elder home's four choices.
     "home_standard": {
-        "cmn": "这里是医保通。看病买药，点出示医保码。看花了多少钱，点消费记录。要家人帮忙，点亲情账户。",
-        "yue": "呢度係医保通。睇病买药，按出示医保码。睇用咗几多钱，按消费记录。要屋企人帮手，按亲情账户。",
-        "en": "This is Yibaotong. To see a doctor or buy medicine, tap Show insurance code. To see what you spent, tap Payment records. For help from family, tap Family accounts.",
+        "cmn": "这里是医保通。看病买药，点出示医保码。看花了多少钱，点消费记录。要家人帮忙，点亲情账户。备案报销，点办事。",
+        "yue": "呢度係医保通。睇病买药，按出示医保码。睇用咗几多钱，按消费记录。要屋企人帮手，按亲情账户。备案报销，按办事。",
+        "en": "This is Yibaotong. To see a doctor or buy medicine, tap Show insurance code. To see what you spent, tap Payment records. For help from family, tap Family accounts. For filings and claims, tap Services.",
+    },
+    "services": {
+        "cmn": "这里是办事。常办的事都在这里，点一下就能办。要去窗口的，会告诉您去哪里、带什么。",
+        "yue": "呢度係办事。常办嘅事都喺度，按一下就可以办。要去窗口嘅，会话你知去边度、带咩。",
+        "en": "These are the services. Tap one to do it here. If it needs a visit to a window, we tell you where to go and what to bring.",
+    },
+    "service_online": {
+        "cmn": "这件事可以在网上办。先看看要准备什么，再点现在就在网上办。",
+        "yue": "呢件事可以喺网上办。先睇下要准备啲咩，再按现在就在网上办。",
+        "en": "You can do this online. See what you need first, then tap Do it online now.",
+    },
+    "service_offline": {
+        "cmn": "这件事要到窗口办。这一页写着地址、办公时间、电话和要带的东西。",
+        "yue": "呢件事要去窗口办。呢一页写住地址、办公时间、电话同要带嘅嘢。",
+        "en": "This is done at a service window. This page gives the address, opening hours, phone number and what to bring.",
+    },
+    "travel_check": {
+        "cmn": "要去外地看病，先查一查。选要去的省和城市，填哪天去，再点查一查。",
+        "yue": "要去外地睇病，先查一查。拣要去嘅省同城市，填边日去，再按查一查。",
+        "en": "Going to see a doctor in another city? Choose the province and city, enter the day, then tap Check.",
     },
     "home_new": {
         "cmn": "这里是医保通。第一次用，点开通并出示医保码。已经开通过的，点已经开通，登录。",
@@ -242,10 +272,55 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "呢度係你嘅消费记录。每一行係一次睇病或者买药，写住你自己俾咗几多。",
         "en": "These are your payments. Each line is one visit or purchase, with what you paid yourself.",
     },
+    "filing_start": {
+        "cmn": "异地就医备案。先选您属于哪一种，再选要去的城市和日期，然后点下一步。要准备的材料写在每一种下面。",
+        "yue": "异地就医备案。先拣你属于边一种，再拣要去嘅城市同日期，然后按下一步。要准备嘅材料写喺每一种下面。",
+        "en": "Cross-region care filing. Choose which kind fits you, then the city and the dates, and tap Next. What to prepare is listed under each kind.",
+    },
+    "filing_materials": {
+        "cmn": "第二步。按“拍照”给每样材料拍一张照片。写着承诺的，勾选就行。然后点提交备案。",
+        "yue": "第二步。按“影相”帮每样材料影一张相。写住承诺嘅，剔一下就得。然后按提交备案。",
+        "en": "Step two. Take one photo of each document. For the promise, just tick the box. Then tap Submit.",
+    },
+    "filing_done": {
+        "cmn": "备案提交好了。已通过的，到了那边看病直接用医保码。要审核的，办好了会发短信告诉您。",
+        "yue": "备案交咗喇。已经通过嘅，去到嗰边睇病直接用医保码。要审核嘅，办好咗会发短信话你知。",
+        "en": "Your filing is submitted. If it is approved, use your insurance code there. If it needs review, we will text you when it is done.",
+    },
+    "filing_detail": {
+        "cmn": "这里是您的异地就医备案。绿色勾表示已通过。退回的，按提示改好后重新提交。要改日期或取消，点下面的按钮。",
+        "yue": "呢度係你嘅异地就医备案。有勾即係通过咗。退返嘅，照提示改好再交。要改日期或者取消，按下面嘅掣。",
+        "en": "These are your cross-region filings. A tick means approved. If one was returned, fix it as told and submit again. To change dates or cancel, use the buttons below.",
+    },
+    "assist_filing": {
+        "cmn": "帮办员正在为您办异地就医备案。请告诉他您要去哪个城市、从哪天到哪天。",
+        "yue": "帮办员而家帮你办异地就医备案。请话俾佢知你要去边个城市、由边日到边日。",
+        "en": "The helper is filing cross-region care for you. Tell them which city you are going to and the dates.",
+    },
     "assist_bind_family": {
         "cmn": "帮办员正在为您绑定家人。请看看家人的名字和他能做的事对不对。",
         "yue": "帮办员而家帮你绑定屋企人。请睇下屋企人嘅名同佢可以做嘅事啱唔啱。",
         "en": "The helper is linking a relative to your account. Check the name and what they may do.",
+    },
+    "chronic": {
+        "cmn": "这里是门诊慢特病。认定以后，看这个病、买这个药，医保报得更多。已经认定的，这里写着有效期到哪天。要申请，点申请认定。",
+        "yue": "呢度係门诊慢特病。认定之后，睇呢个病、买呢个药，医保报得多啲。已经认定嘅，呢度写住有效期到边日。要申请，按申请认定。",
+        "en": "This is chronic illness outpatient cover. Once it is granted, insurance pays more for that illness and its medicine. Granted ones show the date they last until. To apply, tap Apply.",
+    },
+    "chronic_apply": {
+        "cmn": "请点您得的病，写上开证明的医院，再拍一张医院诊断证明的照片。最后点提交申请。",
+        "yue": "请按你得嘅病，写低开证明嘅医院，再影一张医院诊断证明嘅相。最后按提交申请。",
+        "en": "Tap your illness, write the hospital that gave the certificate, and take a photo of the certificate. Then tap Submit.",
+    },
+    "chronic_detail": {
+        "cmn": "这里是您申请的进度。审核好了，这里会马上变，也会发短信告诉您。要是退回了，照原因重新拍照片上传就行。",
+        "yue": "呢度係你申请嘅进度。审核好咗，呢度会即刻变，亦会发短信话你知。如果退返，照原因重新影相上传就得。",
+        "en": "This shows how your application is going. It changes here as soon as it is decided, and you get a text message. If it is sent back, take a new photo as the reason says and upload it.",
+    },
+    "assist_chronic": {
+        "cmn": "帮办员正在帮您申请门诊慢特病。请看看病名和医院对不对，再把诊断证明给帮办员拍照。",
+        "yue": "帮办员而家帮你申请门诊慢特病。请睇下病名同医院啱唔啱，再将诊断证明畀帮办员影相。",
+        "en": "The helper is applying for chronic illness cover for you. Check the illness and hospital, then let the helper photograph the certificate.",
     },
     "not_found": {
         "cmn": "这个页面找不到了。请点回到首页。",

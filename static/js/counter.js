@@ -297,6 +297,8 @@
       field.value = "";
       field.removeAttribute("data-filled");
     });
+    // The next patient's bill is not for the last one's condition.
+    if (form.elements.condition) form.elements.condition.value = "";
     codeInput.value = "";
     codeInput.focus();
   }
@@ -343,6 +345,7 @@
         captured_at: new Date().toISOString(),
         code: token,
         visit_type: form.elements.visit_type.value,
+        condition: (form.elements.condition && form.elements.condition.value) || null,
         items: bill.items,
       });
       saveQueue(queue);

@@ -4,19 +4,18 @@ uploading the same voucher's offline captures together still flag each other."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from conftest import register_offline_counter
 from insurance.models import Institution
+from service.at_once import all_at_once
 from settlement.actions import ItemIn, report_not_me, submit_settlement
 from settlement.models import Reporter, Settlement, SettlementDispute
 from vouchers.codes import issue_code_token
@@ -24,28 +23,6 @@ from vouchers.codes import issue_code_token
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
 
 PILLS = ItemIn("Y0001", "阿莫西林胶囊", "A", Decimal("2"), Decimal("25.00"))
-
-
-def all_at_once(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run `work(i)` in `count` threads released together; each thread has its own connection."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # kept to be asserted on
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def offline_capture(institution, person, minutes_ago: float):
