@@ -221,7 +221,7 @@ def submit_filing(*, actor: User, person: InsuredPerson, via: str, filing_type: 
         _tell_her_who(person, actor, via, _("办了异地就医备案（去%(city)s）") % {"city": filing.region_name})
         if filing.status == ReviewStatus.APPROVED:
             tell_her_and_family(person, *filing_decision_texts(filing))
-        push_filing(filing.pk)  # sent on commit
+        push_filing(filing.pk, added=True)  # sent on commit
     return filing
 
 

@@ -29,10 +29,13 @@ from live import Event, publish_all, register_fragment, to_person, to_user
 from services.chronic import status_context
 
 FILING = "services.filing"
+FILING_ADDED = "services.filing_added"
 ENTITLEMENT = "services.entitlement"
-TEMPLATES = {FILING: "services/_filing_status.html", ENTITLEMENT: "services/_entitlement_status.html"}
-# live bookkeeping only: each fragment names its own element (`filing-<public_id>`), see the templates.
-TARGETS = {FILING: "filing-status", ENTITLEMENT: "entitlement-status"}
+TEMPLATES = {FILING: "services/_filing_status.html", FILING_ADDED: "services/_filing_added.html",
+             ENTITLEMENT: "services/_entitlement_status.html"}
+# live bookkeeping only: each fragment names its own element (`filing-<public_id>`; a new filing goes to the top
+# of her list, `#filing-rows`), see the templates.
+TARGETS = {FILING: "filing-status", FILING_ADDED: "filing-rows", ENTITLEMENT: "entitlement-status"}
 
 
 def days_left(obj: Any) -> int | None:
@@ -73,8 +76,12 @@ def _push(kind: str, model: type, pk: int) -> None:
     publish_all(events)
 
 
-def push_filing(filing_id: int) -> None:
+def push_filing(filing_id: int, *, added: bool = False) -> None:
+    """Its status wherever it is shown; `added`: also at the top of her filings list ("我的备案") where that
+    page is open, so she sees the filing her son just made for her."""
     _push(FILING, Filing, filing_id)
+    if added:
+        _push(FILING_ADDED, Filing, filing_id)
 
 
 def push_entitlement(entitlement_id: int) -> None:
@@ -116,4 +123,5 @@ def filing_decision_texts(filing: Filing) -> tuple[str, str]:
 
 def register_services_live() -> None:
     register_fragment(FILING, TARGETS[FILING], _renderer(FILING, Filing))
+    register_fragment(FILING_ADDED, TARGETS[FILING_ADDED], _renderer(FILING_ADDED, Filing))
     register_fragment(ENTITLEMENT, TARGETS[ENTITLEMENT], _renderer(ENTITLEMENT, Entitlement))

@@ -29,6 +29,7 @@ from accounts.models import Role, User
 from conftest import client_for, latest_code_sent_to
 from counter.catalogue import CATALOGUE
 from family.models import ProxyGrant
+from insurance.filings import ChronicCondition
 from settlement.models import Settlement
 from settlement.push import render_status
 from vouchers.codes import issue_code_token
@@ -443,7 +444,10 @@ def test_a_cashier_signs_in_and_works_the_counter_in_english(institution):
 
     # Names are data, not interface: the hospital's, the cashier's (masked) and the drugs' in the catalogue.
     drug_names = tuple(sorted((item.name for item in CATALOGUE), key=len, reverse=True))
-    counter = assert_english(fetch(client, "/counter/"), allowed=(institution.name, cashier.masked_name, *drug_names))
+    # The chronic conditions of the bill form are the bureau's data, named in Chinese as drug names are.
+    conditions = [f"{c.name}（{c.code}）" for c in ChronicCondition.objects.all()]
+    counter = assert_english(fetch(client, "/counter/"), allowed=(institution.name, cashier.masked_name, *drug_names,
+                                                                  *conditions))
     assert "Counter payment" in counter and "Submit payment" in counter
 
 

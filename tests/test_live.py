@@ -95,11 +95,12 @@ def test_each_kind_of_live_message_has_one_place_of_its_own_on_his_page(mother_u
                  scopes=["view_settlements", "show_code"])
     page = client_for(son).get("/code/").content.decode()
     targets = {kind: fragment_kind(kind).target_id for kind in registered_kinds()}
-    # her own, a watched person's, access ended, a family notice (and the counter's, on the counter page)
+    # her own, a watched person's, access ended, a family notice (and the counter's, on the counter page); a
+    # filing's and an application's status name their own element (`filing-<id>`), on the pages that show them
     assert set(targets.values()) == {"settlement-status", "family-live", "access-notice", "family-notice",
-                                     "counter-status"}
+                                     "counter-status", "filing-status", "filing-rows", "entitlement-status"}
     for kind, target in targets.items():
-        if target != "counter-status":
+        if target not in ("counter-status", "filing-status", "filing-rows", "entitlement-status"):
             assert page.count(f'id="{target}"') == 1, (kind, target)
     assert "?lang=zh-hans" in socket_of(page)
 
