@@ -14,6 +14,11 @@ from services.uploads import CleanPhoto, PhotoRejected, clean_photo
 DATE_ERRORS = {"invalid": _("日期不对，请按“2026-12-03”这样填，或点日历选。")}
 
 
+# A browser's date picker reads and writes only YYYY-MM-DD, whatever the page's language: with the locale's
+# format (2026/12/04 in Chinese) a prefilled date would show empty and come back missing.
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class FilingForm(forms.Form):
     """Screen 1 (and, as hidden fields, screen 2): type, destination, dates."""
 
@@ -23,11 +28,11 @@ class FilingForm(forms.Form):
     region_code = forms.ChoiceField(label=_("要去哪个城市看病？"),
                                     error_messages={"required": _("请选要去的城市。"),
                                                     "invalid_choice": _("请从列表里选要去的城市。")})
-    valid_from = forms.DateField(label=_("从哪天开始"), widget=forms.DateInput(attrs={"type": "date"}),
+    valid_from = forms.DateField(label=_("从哪天开始"), widget=ISO_DATE,
                                  error_messages={**DATE_ERRORS, "required": _("请填开始日期。")})
     valid_until = forms.DateField(label=_("到哪天结束"), required=False,
                                   help_text=_("临时外出、转诊要填；长期住在外地可以不填"),
-                                  widget=forms.DateInput(attrs={"type": "date"}), error_messages=DATE_ERRORS)
+                                  widget=ISO_DATE, error_messages=DATE_ERRORS)
     hospital = forms.CharField(label=_("去哪家医院（转诊才要填）"), required=False, max_length=100,
                                error_messages={"max_length": _("医院名字最多100个字。")})
 

@@ -465,3 +465,11 @@ def test_every_status_change_is_pushed_to_her_and_to_proxies_who_may_see_it_and_
     html = render_all("services.filing", filing.pk)
     assert f'id="filing-{filing.public_id}"' in html["zh-hans"] and 'hx-swap-oob="innerHTML"' in html["zh-hans"]
     assert "已通过" in html["zh-hans"]
+
+
+def test_the_change_page_fills_in_her_dates_the_way_a_phones_date_picker_reads_them(mother_user, mother):
+    filing = file_for(mother, mother_user, valid_from=today() + dt.timedelta(days=3),
+                      valid_until=today() + dt.timedelta(days=40))
+    page = client_for(mother_user).get(f"/services/filings/{filing.public_id}/change/").content.decode()
+    assert f'value="{filing.valid_from.isoformat()}"' in page
+    assert f'value="{filing.valid_until.isoformat()}"' in page

@@ -447,7 +447,7 @@ def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: W
             Visit("mother-service-at-a-window", "/services/transfer/"),
             Visit("mother-filing-start", "/services/filing/"),
             Visit("mother-filings", "/services/filings/"),
-            Visit("mother-travel-check", "/services/travel/?city=310000"),
+            Visit("mother-travel-check", "/services/travel/?city=310000", lands_on="/services/travel/"),
             Visit("mother-chronic", "/services/chronic/"),
             Visit("mother-chronic-apply", "/services/chronic/apply/"),
             Visit("mother-benefits", "/services/benefits/"),

@@ -254,7 +254,7 @@ def test_staff_return_a_referral_she_corrects_it_and_staff_approve_it_while_she_
 
         staff = sign_in_as_staff(desk)
         screens.check(staff, "staff-queue", citizen=False)
-        staff.get_by_role("link", name="异地转诊").first.click()
+        staff.get_by_test_id("open-review").first.click()
         screens.check(staff, "staff-filing", citizen=False)
         staff.get_by_label("原因（退回或不通过时必填）").fill("转诊证明没有盖章，请拍盖章的那一页")
         staff.get_by_test_id("decide-return").click()
@@ -267,12 +267,12 @@ def test_staff_return_a_referral_she_corrects_it_and_staff_approve_it_while_she_
         her_page.get_by_role("link", name="改好后重新提交").click()
         screens.check(her_page, "her-correcting")
         her_page.get_by_label("转诊转院证明（已经传过，要换才拍）").set_input_files(jpeg_file(tmp_path, "stamped.jpg"))
-        her_page.get_by_test_id("filing-submit").click()
+        her_page.get_by_test_id("filing-resubmit").click()
         expect(her_page.get_by_test_id("filing-status").first).to_have_attribute("data-status", "pending")
         listening(her_page)
 
         staff.goto("/staff/services/")
-        staff.get_by_role("link", name="异地转诊").first.click()
+        staff.get_by_test_id("open-review").first.click()
         expect(staff.locator("img")).to_have_count(2)  # the first photo and the stamped one
         staff.get_by_test_id("decide-approve").click()
 
@@ -311,11 +311,13 @@ def test_in_shanghai_the_counter_pays_her_the_filed_rate_and_her_receipt_says_wh
         code_field.press("Enter")
         expect(her_page.get_by_test_id("settlement-status")).to_have_attribute("data-status", "settled")
         expect(counter.get_by_test_id("why-paid")).to_contain_text("备案")
+        expect(her_page.get_by_test_id("settlement-status").get_by_test_id("why-paid")).to_contain_text("备案")
+        screens.check(her_page, "her-code-settled")
 
         settlement = Settlement.objects.get()
         assert settlement.status == Status.SETTLED and settlement.breakdown["locality"] == "out_filed"
         her_page.goto(f"/records/{settlement.public_id}/")
-        why = her_page.get_by_test_id("why-paid")
+        why = her_page.get_by_test_id("receipt").get_by_test_id("why-paid")
         expect(why).to_contain_text("已经备案")
         expect(why).to_contain_text(f"{settlement.self_pay}")
         screens.check(her_page, "her-receipt")
