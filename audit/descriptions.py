@@ -64,6 +64,22 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.ENTITLEMENT_RETURNED: _("门诊慢特病申请被退回补充材料"),
     Kind.ENTITLEMENT_REFUSED: _("门诊慢特病申请没有通过"),
     Kind.ATTACHMENT_VIEWED: _("查看了您上传的材料照片"),
+    Kind.CLAIM_SUBMITTED: _("提交了手工报销"),
+    Kind.CLAIM_CHANGED: _("修改了手工报销"),
+    Kind.CLAIM_CANCELLED: _("取消了手工报销"),
+    Kind.CLAIM_APPROVED: _("手工报销已通过"),
+    Kind.CLAIM_RETURNED: _("手工报销被退回补充材料"),
+    Kind.CLAIM_REFUSED: _("手工报销没有通过"),
+    Kind.CLAIM_PAID: _("手工报销的钱已到账"),
+    Kind.TAX_STATEMENT_ISSUED: _("开具了个税大病医疗扣除证明"),
+    Kind.DATA_EXPORTED: _("下载了您的全部资料"),
+    Kind.PAYMENT_ORDERED: _("下了医保缴费订单"),
+    Kind.PAYMENT_PAID: _("医保费缴好了"),
+    Kind.PAYMENT_REFUNDED: _("医保缴费退款了"),
+    Kind.PAYMENT_FLAGGED: _("医保缴费对账有差异，已交医保局核实"),
+    Kind.PAYOUT_REQUESTED: _("医保局开始给您打款"),
+    Kind.PAYOUT_PAID: _("医保局打的钱已到账"),
+    Kind.PAYOUT_FAILED: _("医保局打款没有成功，正在重试"),
 }
 
 

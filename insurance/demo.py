@@ -14,6 +14,7 @@ from insurance.filings import ChronicCondition, FilingRequirement, FilingRule, H
 from insurance.identity import id_check_char
 from insurance.models import (
     Contribution,
+    ContributionRate,
     EnrollmentStatus,
     Institution,
     InstitutionLevel,
@@ -125,6 +126,9 @@ def seed_people() -> dict[str, InsuredPerson]:
         person.household_id = demo.household
         if person.pk is None:
             person.account_balance = demo.balance
+        if not person.bank_account:  # where the bureau pays her back (手工报销): a demo card number
+            person.bank_name = "中国工商银行"
+            person.bank_account = f"6222 0212 {serial:04d} {7000 + serial:04d}"
         person.save()
         created[demo.key] = person
         _seed_contributions(person)
@@ -288,6 +292,11 @@ HOLIDAYS = [
 ]
 
 
+# Residents' yearly contribution by region (城乡居民医保个人缴费标准): (amount, opens, closes) for 2027.
+CONTRIBUTION_RATES_2027 = {"330100": "420.00", "310000": "455.00", "110000": "430.00", "440100": "410.00",
+                           "440300": "410.00", "510100": "400.00"}
+
+
 def seed_service_rules(using: str = DEFAULT_DB_ALIAS) -> None:
     """The filing rules, the materials each destination asks for, the chronic conditions and the holiday
     calendar: created where missing, never changed once there (staff own them in the admin). Runs after
@@ -309,6 +318,11 @@ def seed_service_rules(using: str = DEFAULT_DB_ALIAS) -> None:
                              ratio_employee=Decimal(emp), ratio_resident=Decimal(res), annual_cap=Decimal(cap),
                              order=n)
             for n, (code, name, plain, ded, emp, res, cap) in enumerate(CHRONIC_CONDITIONS) if code not in have_cond])
+        have_rates = set(ContributionRate.objects.using(using).values_list("region_code", "year"))
+        ContributionRate.objects.using(using).bulk_create([
+            ContributionRate(region_code=region, year=2027, scheme=Scheme.RESIDENT, amount=Decimal(amount),
+                             opens_on=dt.date(2026, 9, 1), closes_on=dt.date(2026, 12, 31))
+            for region, amount in CONTRIBUTION_RATES_2027.items() if (region, 2027) not in have_rates])
         have_days = {str(d) for d in Holiday.objects.using(using).values_list("day", flat=True)}
         Holiday.objects.using(using).bulk_create([
             Holiday(day=dt.date.fromisoformat(day), name=name, is_working_day=working)

@@ -58,6 +58,9 @@ class InsuredPerson(models.Model):
     enrolled_since = models.DateField(_("参保日期"))
     account_balance = models.DecimalField(_("个人账户余额"), max_digits=12, decimal_places=2, default=Decimal("0"))
     household_id = models.CharField(_("户号"), max_length=32, blank=True, db_index=True)
+    # The bank account the bureau has on file for paying her back (手工报销); shown masked only.
+    bank_name = models.CharField(_("开户银行"), max_length=40, blank=True)
+    bank_account = EncryptedTextField(_("银行账号"), blank=True)
 
     objects = InsuredPersonQuerySet.as_manager()
 
@@ -92,6 +95,11 @@ class InsuredPerson(models.Model):
     @property
     def region_name(self) -> str:
         return region_name(self.region_code)
+
+    @property
+    def masked_bank_account(self) -> str:
+        digits = "".join(ch for ch in (self.bank_account or "") if ch.isdigit())
+        return f"**** {digits[-4:]}" if len(digits) >= 4 else ""
 
     def age_on(self, day: dt.date) -> int:
         years = day.year - self.birth_date.year
@@ -179,6 +187,29 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.amount}"
+
+
+class ContributionRate(models.Model):
+    """What a resident (城乡居民) pays for a year in a region, and by when: admin data, one row per region-year."""
+
+    region_code = models.CharField(_("参保地"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("缴费年度"))
+    scheme = models.CharField(_("险种"), max_length=16, choices=Scheme.choices, default=Scheme.RESIDENT)
+    amount = models.DecimalField(_("个人缴费（元/年）"), max_digits=10, decimal_places=2)
+    opens_on = models.DateField(_("开始缴费日期"))
+    closes_on = models.DateField(_("缴费截止日期"))
+
+    class Meta:
+        ordering = ["region_code", "-year"]
+        verbose_name = _("居民医保缴费标准")
+        verbose_name_plural = _("居民医保缴费标准")
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year", "scheme"], name="one_rate_per_region_year"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{region_name(self.region_code)} {self.year} {self.amount}"
 
 
 # Policy tables live in their own module; imported here so Django finds the models.

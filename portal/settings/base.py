@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "family",
     "assist",
     "services",
+    "payments",
     "elder_mode",
     "portal",
     "tools",
