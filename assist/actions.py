@@ -36,6 +36,7 @@ from services.actions import (
     apply_entitlement,
     check_filing,
     files_kept_only_on_commit,
+    submit_claim,
     submit_filing,
 )
 from vouchers.actions import VoucherError, activate_voucher, check_code, suspend_voucher
@@ -188,7 +189,8 @@ def not_on_witness_message() -> str:
 def _witnessed_phrase(task: str) -> str:
     return {Task.ACTIVATE: _("开通了医保码"), Task.SHOW_CODE: _("打开了医保码"),
             Task.CHECK_RECORDS: _("查看了参保和消费记录"), Task.BIND_FAMILY: _("绑定了家人"),
-            Task.CHRONIC: _("申请了门诊慢特病"), Task.FILE_CROSS_REGION: _("办了异地就医备案")}[task]
+            Task.CHRONIC: _("申请了门诊慢特病"), Task.FILE_CROSS_REGION: _("办了异地就医备案"),
+            Task.CLAIM: _("申请了手工报销")}[task]
 
 
 def _tell_her_and_family(session: AssistSession, what: str) -> None:
@@ -343,6 +345,23 @@ def file_filing_for_citizen(session: AssistSession, *, values: dict, photos: lis
     except ServiceError as exc:
         raise AssistError(exc.message, exc.field) from None
     return filing
+
+
+def claim_for_citizen(session: AssistSession, *, ip: str | None = None, **values):
+    """手工报销 at the kiosk: the same claim as on her phone (services.actions.submit_claim), with the session
+    named in the audit row and "done" in the session, together or neither. A witnessed consent may do it: the
+    money goes only to her own bank card or account on file."""
+    require_task(session, Task.CLAIM)
+    try:
+        with files_kept_only_on_commit(), transaction.atomic():
+            claim = submit_claim(actor=session.helper, person=session.citizen, via=Via.HELPER,
+                                 assist_session_id=session.pk, ip=ip, **values)
+            if session.is_witnessed and Task.CLAIM not in session.done:
+                _tell_her_and_family(session, _witnessed_phrase(Task.CLAIM))
+            mark_done(session, Task.CLAIM)
+    except ServiceError as exc:
+        raise AssistError(exc.message, exc.field) from None
+    return claim
 
 
 def note_task_use(session: AssistSession, task: str, action: Kind, *, ip: str | None = None) -> None:

@@ -19,6 +19,7 @@ class Task(models.TextChoices):
     CHECK_RECORDS = "check_records", _("查记录")
     CHRONIC = "chronic", _("门诊慢特病申请")
     FILE_CROSS_REGION = "file_filing", _("异地就医备案")
+    CLAIM = "claim", _("手工报销")
 
 
 ALL_TASKS = [t.value for t in Task]

@@ -22,7 +22,8 @@ def session_for_attachment(user, attachment) -> int | None:
     tasks include the request the photo belongs to. Registered with services at start-up (assist.apps)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != "helper":
         return None
-    task = Task.FILE_CROSS_REGION if attachment.filing_id else Task.CHRONIC
+    task = (Task.FILE_CROSS_REGION if attachment.filing_id else Task.CLAIM if attachment.claim_id
+            else Task.CHRONIC)
     for session in open_sessions_of(user).filter(citizen_id=attachment.person_id):
         if task in session.tasks and not session.is_idle:
             return session.pk

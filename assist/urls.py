@@ -18,6 +18,7 @@ urlpatterns = [
     path("s/<uuid:session_id>/code/", views.do_show_code, name="show_code"),
     path("s/<uuid:session_id>/records/", views.do_records, name="records"),
     path("s/<uuid:session_id>/chronic/", views.do_chronic, name="chronic"),
+    path("s/<uuid:session_id>/claim/", views.do_claim, name="claim"),
     path("s/<uuid:session_id>/filing/", views.do_file_filing, name="file_filing"),
     path("s/<uuid:session_id>/end/", views.end, name="end"),
 ]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,14 +25,17 @@ from assist.models import AssistSession, ConsentVia, EndReason, SessionStatus, T
 from assist.selectors import pending_remote_approvals_for, session_for_helper
 from audit.kinds import Kind
 from core.client_address import client_ip
+from core.qr import qr_png_data_uri
 from live import close_session_sockets
+from services.actions import ServiceError
+from services.claim_views import claim_flow
+from services.claims import CLAIMABLE_STATUSES
 from services.entitlement_forms import ApplyEntitlementForm
 from services.entitlement_views import condition_cards
 from services.forms import FilingForm, MaterialsForm
 from services.selectors import requirements_for, type_cards
 from settlement.models import Settlement
 from vouchers.codes import issue_code_token
-from vouchers.qr import qr_png_data_uri
 from vouchers.selectors import voucher_of, voucher_status_of
 
 
@@ -345,6 +349,32 @@ def do_file_filing(request: HttpRequest, session: AssistSession) -> HttpResponse
         form = FilingForm(initial=request.POST.dict())
     return render(request, "assist/file_filing.html", {"session": session, "form": form, "materials": materials,
                                                        "cards": type_cards()})
+
+
+@_task_view(Task.CLAIM)
+@require_http_methods(["GET", "POST"])
+def do_claim(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    """手工报销 at the kiosk, in the same two screens as on her phone (services/claim_views.py): from one of her
+    failed settlements (listed first) or from nothing; the invoice and payment slip photographed here."""
+
+    def submit(**values):
+        try:
+            return actions.claim_for_citizen(session, ip=client_ip(request), **values)
+        except actions.AssistError as exc:
+            raise ServiceError(exc.message, exc.field) from None
+
+    def done(claim) -> HttpResponse:
+        messages.success(request, _("报销申请已经交上去了。审核好了会发短信告诉她。"))
+        return redirect("assist:session", session_id=session.public_id)
+
+    def claimed(claim) -> HttpResponse:
+        messages.info(request, _("这笔已经申请过报销了（%(status)s），不用再申请。") % {"status": claim.get_status_display()})
+        return redirect("assist:session", session_id=session.public_id)
+
+    failed = (Settlement.objects.filter(person=session.citizen, status__in=CLAIMABLE_STATUSES)
+              .select_related("institution")[:5])
+    return claim_flow(request, session.citizen, submit=submit, done=done, claimed=claimed, context={
+        "post_url": reverse("assist:claim", args=[session.public_id]), "session": session, "failed": failed})
 
 
 @_task_view(Task.CHECK_RECORDS)

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from core.acting_for import register_people_to_tell, register_proxy_use_hook
+from core.export_sections import register_export_section
 from live import register_watch_provider
 
 
@@ -11,6 +12,7 @@ class FamilyConfig(AppConfig):
 
     def ready(self) -> None:
         from family.actions import note_proxy_use  # models: needs the app registry
+        from family.export import grants_given  # models: needs the app registry
         from family.push import ACCESS_REVOKED, register_family_live  # models: needs the app registry
         from family.selectors import (  # models: needs the app registry
             service_followers,
@@ -25,3 +27,4 @@ class FamilyConfig(AppConfig):
         # Every proxy use is noted and told to her by the action that records it (core/acting_for.py).
         register_proxy_use_hook(note_proxy_use)
         register_people_to_tell(service_followers)  # told of her filings and applications (services/push.py)
+        register_export_section("proxies", grants_given)  # her data download (docs/export-format.md)

@@ -135,3 +135,19 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.amount} {self.status}"
+
+
+class SandboxTransaction(models.Model):
+    """The sandbox provider's own ledger (development and tests only): what its cashier took and what it paid
+    out, so that it answers `query` the way a real provider does even when its callback was lost."""
+
+    reference = models.CharField(max_length=80, unique=True)  # our out_trade_no, or a payout's key
+    kind = models.CharField(max_length=8)  # payment | payout
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(max_length=12)  # paid | refunded | pending | failed
+    provider_ref = models.CharField(max_length=64, unique=True)
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} {self.status}"

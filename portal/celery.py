@@ -15,4 +15,6 @@ app.conf.beat_schedule = {
     "settlement-watchdog": {"task": "settlement.tasks.settlement_watchdog", "schedule": 30.0},
     "settlement-requeue": {"task": "settlement.tasks.requeue_unstarted", "schedule": 60.0},
     "messages-resend-pending": {"task": "accounts.tasks.resend_pending_messages", "schedule": 60.0},
+    "payments-reconcile": {"task": "payments.tasks.reconcile_payments", "schedule": 120.0},
+    "payouts-reconcile": {"task": "payments.tasks.reconcile_payouts", "schedule": 60.0},
 }

@@ -18,6 +18,7 @@ urlpatterns = [
     path("assist/", include("assist.urls")),
     path("counter/", include("counter.urls")),
     path("services/", include("services.urls")),
+    path("payments/", include("payments.urls")),
     path("staff/offline/", include("settlement.staff_urls")),
     path("staff/services/", include("services.staff_urls")),
     path("elder/", include("elder_mode.urls")),

@@ -12,6 +12,7 @@ import contextvars
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from accounts.models import Role, User
 from audit.actions import record_event, record_proxy_use
 from audit.kinds import Kind
 from audit.models import Via as AuditVia
+from insurance.actions import book_claim_split
+from insurance.engine import NoPolicy
 from insurance.filings import (
     HOLDING_STATUSES,
     OPEN_STATUSES,
@@ -34,15 +37,30 @@ from insurance.filings import (
     ReviewStatus,
     Via,
 )
-from insurance.models import InsuredPerson
+from insurance.models import InstitutionLevel, InsuredPerson
+from insurance.policy import VisitType
 from insurance.regions import city, region_name
 from insurance.workdays import add_working_days
+from payments import payouts
+from payments.models import PayoutDestination
 from services.chronic import grant_ends_on, ran_out, valid_until_sentence
-from services.models import Attachment
-from services.push import filing_decision_texts, push_entitlement, push_filing, tell_her_and_family
+from services.claims import (
+    CLAIMABLE_STATUSES,
+    INVOICE_LABEL,
+    SLIP_LABEL,
+    ClaimBill,
+    bill_items,
+    live_claim_of,
+    may_use_account,
+    stand_in_institution,
+)
+from services.models import Attachment, Claim, ClaimStatus
+from services.push import filing_decision_texts, push_claim, push_entitlement, push_filing, tell_her_and_family
 from services.selectors import accepts_promise, requirements_for
 from services.storage import private_storage
+from services.tax import Statement, TaxYear, new_statement
 from services.uploads import CleanPhoto
+from settlement.models import Status as SettlementStatus
 
 
 class ServiceError(Exception):
@@ -81,9 +99,9 @@ def files_kept_only_on_commit() -> Iterator[None]:
 
 
 def save_attachment(*, person: InsuredPerson, label: str, photo: CleanPhoto, uploaded_by: User | None,
-                    filing: Filing | None = None, entitlement: Any = None) -> Attachment:
+                    filing: Filing | None = None, entitlement: Any = None, claim: Claim | None = None) -> Attachment:
     """One cleaned photo, file and row; call inside `files_kept_only_on_commit` and a transaction."""
-    attachment = Attachment(person=person, filing=filing, entitlement=entitlement, label=label[:60],
+    attachment = Attachment(person=person, filing=filing, entitlement=entitlement, claim=claim, label=label[:60],
                             width=photo.width, height=photo.height, size=photo.size, sha256=photo.sha256,
                             uploaded_by=uploaded_by)
     attachment.image.save("photo.jpg", ContentFile(photo.content), save=False)
@@ -515,3 +533,336 @@ def decide_entitlement(entitlement_id: int, *, staff: User, decision: str, reaso
         tell_her_and_family(entitlement.person, *_entitlement_decision_texts(entitlement))
         push_entitlement(entitlement.pk)
     return entitlement
+
+
+# --- 个税扣除证明 and her data to take away (services/tax.py, services/export.py) ---------------------------------
+
+
+def issue_tax_statement(*, actor: User, person: InsuredPerson, figures: TaxYear, via: str,
+                        grant_id: int | None = None, ip: str | None = None) -> Statement:
+    """A printed 个税大病医疗 statement: a new statement id, signed, and an audit row saying who printed which
+    figures (a proxy's print is a use of her grant, which she reads in her account record)."""
+    statement = new_statement(person, figures)
+    with transaction.atomic():
+        record(Kind.TAX_STATEMENT_ISSUED, actor=actor, person=person, via=via, grant_id=grant_id, ip=ip,
+               detail={"statement": statement.statement_id, "year": statement.year, "total": str(statement.total),
+                       "deductible": str(statement.deductible)})
+    return statement
+
+
+def note_data_export(*, actor: User, person: InsuredPerson, via: str, kind: str, grant_id: int | None = None,
+                     ip: str | None = None) -> None:
+    """Her data was downloaded (`kind` "json") or opened for printing ("print"). Written before the first byte
+    is sent, so the download she reads about is also in the file. A proxy's is told to her at once by SMS:
+    the file holds her ID number (docs/export-format.md)."""
+    with transaction.atomic():
+        record(Kind.DATA_EXPORTED, actor=actor, person=person, via=via, grant_id=grant_id, ip=ip,
+               detail={"format": kind})
+        what = _("下载了医保通里的全部资料") if kind == "json" else _("打开了医保通里的全部资料（打印页）")
+        _tell_her_who(person, actor, via, what)
+
+
+# --- 手工报销 ---------------------------------------------------------------------------------------------
+# A claim for care she paid for herself: from her failed or `manual` settlement (the bill read from it), or
+# typed by her. Staff decide within the promised working days; on approval the engine splits the bill with
+# the rules of the visit day and books it once (`Claim.booked`, set under the claim's row lock), and the
+# fund's share is asked of payments as a payout keyed by the claim, so asking twice pays once.
+
+MAX_CLAIM_AMOUNT = Decimal("1000000.00")
+
+
+def _claim_texts(claim: Claim) -> tuple[str, str]:
+    """(for her, for her family with %(name)s) of the claim's current state."""
+    due = timezone.localtime(claim.due_by) if claim.due_by else None
+    values = {"where": claim.institution_name, "total": claim.total, "reason": claim.reason,
+              "fund": claim.fund_pay, "h": settings.SITE_HOTLINE, "name": "%(name)s",
+              "dest": _("您的医保个人账户") if claim.destination == PayoutDestination.ACCOUNT else _("您的银行卡"),
+              "day": _("%(m)d月%(d)d日") % {"m": due.month, "d": due.day} if due else ""}
+    # formatted again with her name: what she typed must not be read as a placeholder
+    family = {**values, "reason": claim.reason.replace("%", "%%"), "where": claim.institution_name.replace("%", "%%"),
+              "dest": _("她的医保个人账户") if claim.destination == PayoutDestination.ACCOUNT else _("她的银行卡")}
+    texts = {
+        ClaimStatus.PENDING: (
+            _("【医保通】已收到您在%(where)s看病%(total)s元的报销申请，最晚%(day)s审核完，结果会发短信告诉您。"),
+            _("【医保通】您的家人%(name)s在%(where)s看病%(total)s元的报销申请已提交，最晚%(day)s审核完。")),
+        ClaimStatus.APPROVED: (
+            _("【医保通】您的报销申请（%(where)s，%(total)s元）已通过，医保付%(fund)s元，正在打到%(dest)s。"),
+            _("【医保通】您的家人%(name)s的报销申请（%(where)s，%(total)s元）已通过，医保付%(fund)s元，正在打到%(dest)s。")),
+        ClaimStatus.RETURNED: (
+            _("【医保通】您的报销申请（%(where)s）需要补充：%(reason)s。请打开医保通“我的报销”，改好后重新提交。"),
+            _("【医保通】您的家人%(name)s的报销申请（%(where)s）需要补充：%(reason)s。可以帮她在医保通里改好后重新提交。")),
+        ClaimStatus.REFUSED: (
+            _("【医保通】您的报销申请（%(where)s）没有通过：%(reason)s。有疑问请打%(h)s。"),
+            _("【医保通】您的家人%(name)s的报销申请（%(where)s）没有通过：%(reason)s。有疑问请打%(h)s。")),
+        ClaimStatus.PAID: (
+            _("【医保通】您报销的%(fund)s元已经打到%(dest)s，请查收。"),
+            _("【医保通】您的家人%(name)s报销的%(fund)s元已经打到%(dest)s。")),
+    }
+    if claim.status not in texts:
+        return "", ""
+    for_her, for_family = texts[claim.status]
+    return for_her % values, for_family % family
+
+
+def check_claim(*, person: InsuredPerson, bill: ClaimBill, invoice_total: Decimal | None) -> None:
+    """Everything about a claim but its photos and where the money goes, in the order she fills the page;
+    raises ServiceError. Used by the first screen and again by the action."""
+    settlement = bill.settlement
+    if settlement is not None:
+        if settlement.person_id != person.pk:
+            raise ServiceError(_("找不到这笔结算。"))
+        if settlement.status == SettlementStatus.SETTLED:
+            raise ServiceError(_("这笔已经用医保结算过了，医保该付的已经付了，没有要报销的钱。"))
+        if settlement.status not in CLAIMABLE_STATUSES:
+            raise ServiceError(_("这笔还在结算，等结果出来再说。结算没有成功的，才需要手工报销。"))
+    else:
+        if not bill.institution_name.strip():
+            raise ServiceError(_("请从列表里选医院或药店，列表里没有的，写上名字。"), "institution_name")
+        if bill.institution is None and bill.institution_level not in InstitutionLevel.values:
+            raise ServiceError(_("请选医院的等级（看发票上的医院名字，不知道就问医院）。"), "institution_level")
+        if bill.institution is None and city(bill.region_code or "") is None:
+            raise ServiceError(_("请从列表里选看病的城市。"), "region_code")
+        if bill.visit_type not in VisitType.values:
+            raise ServiceError(_("请选看的是门诊、住院还是药店买药。"), "visit_type")
+    today = timezone.localdate()
+    if bill.visit_date is None:
+        raise ServiceError(_("请填看病的日期（发票上的日期）。"), "visit_date")
+    if bill.visit_date > today:
+        raise ServiceError(_("看病日期不能晚于今天，请照发票上的日期填。"), "visit_date")
+    if (today - bill.visit_date).days > settings.CLAIM_WINDOW_DAYS:
+        raise ServiceError(_("看病已经超过%(n)d天了，网上不能再报销。请带发票到医保窗口问问，或拨打%(h)s。")
+                           % {"n": settings.CLAIM_WINDOW_DAYS, "h": settings.SITE_HOTLINE}, "visit_date")
+    if not bill.items:
+        raise ServiceError(_("请至少填一项费用：是什么、哪一类、多少钱。"), "item_0_name")
+    total = bill.total
+    if total <= 0 or total > MAX_CLAIM_AMOUNT:
+        raise ServiceError(_("费用合计不对，请照明细清单再看一遍。"), "item_0_amount")
+    if invoice_total is None:
+        raise ServiceError(_("请填发票上的总金额。"), "invoice_total")
+    if invoice_total != total:
+        raise ServiceError(_("发票上的金额和明细合计不一样：发票%(invoice)s元，明细合计%(total)s元。请再对一下发票和明细清单，"
+                             "有漏填或填错的改过来。") % {"invoice": invoice_total, "total": total}, "invoice_total")
+
+
+def _check_destination(person: InsuredPerson, destination: str) -> None:
+    if destination == PayoutDestination.ACCOUNT:
+        if not may_use_account(person):
+            raise ServiceError(_("居民医保没有个人账户，钱只能打到银行卡。"), "destination")
+    elif destination == PayoutDestination.BANK:
+        if not person.bank_account:
+            raise ServiceError(_("医保局没有您的银行卡，钱打不过去。请选个人账户，或带银行卡和身份证到窗口登记。")
+                               if may_use_account(person) else
+                               _("医保局没有您的银行卡，钱打不过去。请带银行卡和身份证到医保窗口登记，登记后再来申请。"),
+                               "destination")
+    else:
+        raise ServiceError(_("请选钱打到哪里。"), "destination")
+
+
+def _check_photos(invoice_photo: CleanPhoto | None, slip_photo: CleanPhoto | None) -> None:
+    if invoice_photo is None:
+        raise ServiceError(_("请拍一张发票的照片。"), "invoice_photo")
+    if slip_photo is None:
+        raise ServiceError(_("请拍一张付款凭证的照片（收费小票或付款记录）。"), "slip_photo")
+
+
+def _same_claim_just_made(person: InsuredPerson, bill: ClaimBill) -> Claim | None:
+    """A double press: her pending claim for the same bill, made moments ago."""
+    claims = Claim.objects.filter(person=person, status=ClaimStatus.PENDING)
+    if bill.settlement is not None:
+        return claims.filter(settlement=bill.settlement).first()
+    return claims.filter(settlement__isnull=True, institution_name=bill.institution_name.strip()[:100],
+                         visit_date=bill.visit_date, total=bill.total,
+                         submitted_at__gte=timezone.now() - dt.timedelta(minutes=10)).first()
+
+
+def _already_claimed(settlement) -> ServiceError:
+    live = live_claim_of(settlement)
+    status = live.get_status_display() if live is not None else ""
+    return ServiceError(_("这笔已经申请过报销了（%(status)s），不用再申请。请在“我的报销”里看进度。") % {"status": status})
+
+
+def submit_claim(*, actor: User, person: InsuredPerson, via: str, bill: ClaimBill, invoice_total: Decimal | None,
+                 destination: str, invoice_photo: CleanPhoto | None, slip_photo: CleanPhoto | None,
+                 grant_id: int | None = None, assist_session_id: int | None = None, ip: str | None = None) -> Claim:
+    """Her claim, by herself, a proxy with `act` or a helper in a session: pending review within the promised
+    working days. A second press finds the first claim; a settlement already claimed is said so."""
+    check_claim(person=person, bill=bill, invoice_total=invoice_total)
+    _check_destination(person, destination)
+    _check_photos(invoice_photo, slip_photo)
+    first = _same_claim_just_made(person, bill)
+    if first is not None:
+        return first
+    if bill.settlement is not None and live_claim_of(bill.settlement) is not None:
+        raise _already_claimed(bill.settlement)
+    now = timezone.now()
+    try:
+        with files_kept_only_on_commit(), transaction.atomic():
+            claim = Claim.objects.create(
+                person=person, settlement=bill.settlement, institution=bill.institution,
+                institution_name=bill.institution_name.strip()[:100], institution_level=bill.institution_level,
+                region_code=bill.region_code, visit_date=bill.visit_date, visit_type=bill.visit_type,
+                condition_code=bill.condition_code, items=bill.items, total=bill.total, invoice_total=invoice_total,
+                destination=destination, status=ClaimStatus.PENDING, via=via, submitted_by=actor,
+                due_by=add_working_days(now, settings.CLAIM_REVIEW_WORKING_DAYS))
+            _save_claim_photos(claim, actor, invoice_photo, slip_photo)
+            record(Kind.CLAIM_SUBMITTED, actor=actor, person=person, via=via, grant_id=grant_id,
+                   assist_session_id=assist_session_id, ip=ip,
+                   detail={"claim": str(claim.public_id), "total": str(claim.total), "destination": destination,
+                           "settlement": str(bill.settlement.public_id) if bill.settlement else ""})
+            _tell_her_who(person, actor, via, _("申请了手工报销（%(total)s元）") % {"total": claim.total})
+            tell_her_and_family(person, *_claim_texts(claim))
+            push_claim(claim.pk, added=True)
+    except IntegrityError:
+        # Two presses at the same moment: the other one won the one-live-claim-per-settlement constraint.
+        if bill.settlement is None:
+            raise
+        first = _same_claim_just_made(person, bill)
+        if first is not None:
+            return first
+        raise _already_claimed(bill.settlement) from None
+    return claim
+
+
+def _save_claim_photos(claim: Claim, actor: User, invoice_photo: CleanPhoto | None,
+                       slip_photo: CleanPhoto | None) -> None:
+    for label, photo in ((INVOICE_LABEL, invoice_photo), (SLIP_LABEL, slip_photo)):
+        if photo is None:
+            continue
+        if claim.attachments.count() >= MAX_PHOTOS:
+            raise ServiceError(_("照片已经够多了。要换照片，请拨打%(h)s。") % {"h": settings.SITE_HOTLINE}, "invoice_photo")
+        save_attachment(person=claim.person, label=label, photo=photo, uploaded_by=actor, claim=claim)
+
+
+def _locked_claim(claim: Claim) -> Claim:
+    locked = Claim.objects.select_for_update().select_related("person").filter(pk=claim.pk).first()
+    if locked is None:
+        raise ServiceError(_("找不到这份报销申请。"))
+    return locked
+
+
+def resubmit_claim(claim: Claim, *, actor: User, via: str, invoice_total: Decimal | None, destination: str,
+                   invoice_photo: CleanPhoto | None, slip_photo: CleanPhoto | None, grant_id: int | None = None,
+                   assist_session_id: int | None = None, ip: str | None = None) -> Claim:
+    """改好后重新提交: a returned claim with new photos (either may be kept), the invoice total and where the
+    money goes checked again; back in review with a new time limit."""
+    person = claim.person
+    bill = ClaimBill(institution_name=claim.institution_name, institution_level=claim.institution_level,
+                     region_code=claim.region_code, visit_date=claim.visit_date, visit_type=claim.visit_type,
+                     items=claim.items, institution=claim.institution, condition_code=claim.condition_code)
+    check_claim(person=person, bill=bill, invoice_total=invoice_total)
+    _check_destination(person, destination)
+    now = timezone.now()
+    with files_kept_only_on_commit(), transaction.atomic():
+        claim = _locked_claim(claim)
+        if claim.status != ClaimStatus.RETURNED:
+            raise ServiceError(_("这份申请现在是“%(status)s”，不用重新提交。") % {"status": claim.get_status_display()})
+        _save_claim_photos(claim, actor, invoice_photo, slip_photo)
+        claim.status, claim.invoice_total, claim.destination = ClaimStatus.PENDING, invoice_total, destination
+        claim.due_by = add_working_days(now, settings.CLAIM_REVIEW_WORKING_DAYS)
+        claim.save(update_fields=["status", "invoice_total", "destination", "due_by", "updated_at"])
+        record(Kind.CLAIM_CHANGED, actor=actor, person=person, via=via, grant_id=grant_id,
+               assist_session_id=assist_session_id, ip=ip,
+               detail={"claim": str(claim.public_id), "before": ClaimStatus.RETURNED, "reason": claim.reason})
+        _tell_her_who(person, actor, via, _("重新提交了报销申请"))
+        tell_her_and_family(person, *_claim_texts(claim))
+        push_claim(claim.pk)
+    return claim
+
+
+def cancel_claim(claim: Claim, *, actor: User, via: str, grant_id: int | None = None,
+                 assist_session_id: int | None = None, ip: str | None = None) -> Claim:
+    """She withdraws a claim still in review or returned; the settlement may be claimed again later."""
+    with transaction.atomic():
+        claim = _locked_claim(claim)
+        if claim.status not in (ClaimStatus.PENDING, ClaimStatus.RETURNED):
+            raise ServiceError(_("这份申请现在是“%(status)s”，不能取消了。") % {"status": claim.get_status_display()})
+        before = claim.status
+        claim.status = ClaimStatus.CANCELLED
+        claim.save(update_fields=["status", "updated_at"])
+        record(Kind.CLAIM_CANCELLED, actor=actor, person=claim.person, via=via, grant_id=grant_id,
+               assist_session_id=assist_session_id, ip=ip, detail={"claim": str(claim.public_id), "before": before})
+        _tell_her_who(claim.person, actor, via, _("取消了报销申请（%(total)s元）") % {"total": claim.total})
+        push_claim(claim.pk)
+    return claim
+
+
+CLAIM_DECISIONS = {"approve": (ClaimStatus.APPROVED, Kind.CLAIM_APPROVED),
+                   "return": (ClaimStatus.RETURNED, Kind.CLAIM_RETURNED),
+                   "refuse": (ClaimStatus.REFUSED, Kind.CLAIM_REFUSED)}
+
+
+def decide_claim(claim_id: int, *, staff: User, decision: str, reason: str = "", ip: str | None = None) -> Claim:
+    """Staff approve, return (with what to fix) or refuse a pending claim, once: the row is locked and its
+    status compared, so a second decision, or two staff at once, gets an error and changes nothing. Approval
+    books the split of the visit day exactly once and asks for the payout of the fund's share, in the same
+    transaction: either all of it happens or none of it."""
+    if getattr(staff, "role", None) != Role.STAFF:
+        raise ServiceError(_("只有医保局工作人员可以审核。"))
+    if decision not in CLAIM_DECISIONS:
+        raise ServiceError(_("请选通过、退回补充或不通过。"), "decision")
+    reason = " ".join((reason or "").split())
+    if decision != "approve" and len(reason) < MIN_REASON:
+        raise ServiceError(_("请写清楚原因（至少%(n)d个字），她会在短信和页面上看到。") % {"n": MIN_REASON}, "reason")
+    status, kind = CLAIM_DECISIONS[decision]
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("person").filter(pk=claim_id).first()
+        if claim is None:
+            raise ServiceError(_("找不到这份报销申请。"))
+        if claim.status != ClaimStatus.PENDING:
+            raise ServiceError(_("这份申请已经处理过了（%(status)s），请刷新页面看最新状态。")
+                               % {"status": claim.get_status_display()})
+        claim.status, claim.reason = status, reason[:200] if decision != "approve" else ""
+        claim.decided_at, claim.decided_by = timezone.now(), staff
+        if status == ClaimStatus.APPROVED:
+            _book_and_pay(claim, staff)
+        claim.save()
+        record_event(action=kind, via=AuditVia.STAFF, actor=staff, subject=claim.person, ip=ip,
+                     detail={"claim": str(claim.public_id), "reason": claim.reason,
+                             "fund_pay": str(claim.fund_pay) if claim.fund_pay is not None else "",
+                             "payout": str(claim.payout.public_id) if claim.payout_id else ""})
+        tell_her_and_family(claim.person, *_claim_texts(claim))
+        push_claim(claim.pk)
+    return claim
+
+
+def _book_and_pay(claim: Claim, staff: User) -> None:
+    """Inside decide_claim's transaction, with the claim locked and still pending."""
+    if claim.booked:  # never twice, whatever happened before
+        raise ServiceError(_("这笔报销已经记过账了，请刷新页面看最新状态。"))
+    condition = ChronicCondition.objects.filter(code=claim.condition_code).first() if claim.condition_code else None
+    try:
+        split = book_claim_split(claim.person_id, stand_in_institution(claim), claim.visit_type,
+                                 bill_items(claim.items), claim.visit_date, condition)
+    except NoPolicy:
+        raise ServiceError(_("这家机构、这种看病方式没有对应的报销政策，系统算不出来。请退回或不通过，并写明原因。")) from None
+    claim.fund_pay, claim.account_pay, claim.self_pay = split.fund_pay, split.account_pay, split.self_pay
+    claim.breakdown, claim.booked = split.as_dict(), True
+    if split.fund_pay > 0:
+        try:
+            claim.payout = payouts.request_payout(key=f"claim:{claim.public_id}", person=claim.person,
+                                                  amount=split.fund_pay, destination=claim.destination,
+                                                  requested_by=staff)
+        except payouts.PayoutError as exc:  # e.g. her bank account was removed since she claimed
+            raise ServiceError(exc.message) from None
+
+
+def claim_payout_settled(payout_id: int, status: str) -> None:
+    """The payout listener (registered in ServicesConfig.ready): paid → the claim is PAID, told to her and
+    her family; failed → she is told the money did not go through and what to do. Once: compare-and-set."""
+    with transaction.atomic():
+        claim = (Claim.objects.select_for_update().select_related("person", "payout")
+                 .filter(payout_id=payout_id).first())
+        if claim is None or claim.status != ClaimStatus.APPROVED:
+            return
+        person, payout = claim.person, claim.payout
+        if status == "paid":
+            claim.status = ClaimStatus.PAID
+            claim.save(update_fields=["status", "updated_at"])
+            record_event(action=Kind.CLAIM_PAID, via=AuditVia.SYSTEM, actor_label="payments", subject=person,
+                         detail={"claim": str(claim.public_id), "payout": str(payout.public_id),
+                                 "amount": str(payout.amount)})
+            tell_her_and_family(person, *_claim_texts(claim))
+        elif status == "failed":
+            tell_her_and_family(person, _("【医保通】您报销的%(fund)s元没有打成功，我们会再试。银行卡换过的，请带新卡和身份证到医保"
+                                          "窗口登记，或拨打%(h)s。") % {"fund": claim.fund_pay, "h": settings.SITE_HOTLINE})
+        push_claim(claim.pk)

@@ -10,3 +10,7 @@ class ServicesConfig(AppConfig):
         from services.push import register_services_live  # models: needs the app registry
 
         register_services_live()
+        from payments.payouts import register_payout_listener  # models: needs the app registry
+        from services.actions import claim_payout_settled  # models: needs the app registry
+
+        register_payout_listener(claim_payout_settled)

@@ -27,20 +27,25 @@ from insurance.filings import Entitlement, Filing, ReviewStatus
 from insurance.workdays import working_days_between
 from live import Event, publish_all, register_fragment, to_person, to_user
 from services.chronic import status_context
+from services.models import Claim
 
 FILING = "services.filing"
 FILING_ADDED = "services.filing_added"
 ENTITLEMENT = "services.entitlement"
+CLAIM = "services.claim"
+CLAIM_ADDED = "services.claim_added"
 TEMPLATES = {FILING: "services/_filing_status.html", FILING_ADDED: "services/_filing_added.html",
-             ENTITLEMENT: "services/_entitlement_status.html"}
+             ENTITLEMENT: "services/_entitlement_status.html", CLAIM: "services/_claim_status.html",
+             CLAIM_ADDED: "services/_claim_added.html"}
 # live bookkeeping only: each fragment names its own element (`filing-<public_id>`; a new filing goes to the top
 # of her list, `#filing-rows`), see the templates.
-TARGETS = {FILING: "filing-status", FILING_ADDED: "filing-rows", ENTITLEMENT: "entitlement-status"}
+TARGETS = {FILING: "filing-status", FILING_ADDED: "filing-rows", ENTITLEMENT: "entitlement-status",
+           CLAIM: "claim-status", CLAIM_ADDED: "claim-rows"}
 
 
 def days_left(obj: Any) -> int | None:
     """Working days left of the promised time limit, for a request still under review."""
-    if obj.status != ReviewStatus.PENDING or obj.due_by is None:
+    if obj.status != ReviewStatus.PENDING or obj.due_by is None:  # a claim's "pending" is the same word
         return None
     return working_days_between(timezone.now(), obj.due_by)
 
@@ -59,7 +64,7 @@ def _renderer(kind: str, model: type):
         with translation.override(language):
             # An entitlement's fragment shows her terms and end date in words (services/chronic.py).
             context = {**status_context(obj), "live": True} if kind == ENTITLEMENT else {
-                "f": obj, "days_left": days_left(obj), "live": True}
+                "f": obj, "c": obj, "days_left": days_left(obj), "live": True}
             return render_to_string(TEMPLATES[kind], context)
 
     return render
@@ -86,6 +91,13 @@ def push_filing(filing_id: int, *, added: bool = False) -> None:
 
 def push_entitlement(entitlement_id: int) -> None:
     _push(ENTITLEMENT, Entitlement, entitlement_id)
+
+
+def push_claim(claim_id: int, *, added: bool = False) -> None:
+    """A claim's status wherever it is shown (`#claim-<public_id>`); `added`: also at the top of "我的报销"."""
+    _push(CLAIM, Claim, claim_id)
+    if added:
+        _push(CLAIM_ADDED, Claim, claim_id)
 
 
 def tell_her_and_family(person, for_her: str, for_family: str = "") -> None:
@@ -125,3 +137,5 @@ def register_services_live() -> None:
     register_fragment(FILING, TARGETS[FILING], _renderer(FILING, Filing))
     register_fragment(FILING_ADDED, TARGETS[FILING_ADDED], _renderer(FILING_ADDED, Filing))
     register_fragment(ENTITLEMENT, TARGETS[ENTITLEMENT], _renderer(ENTITLEMENT, Entitlement))
+    register_fragment(CLAIM, TARGETS[CLAIM], _renderer(CLAIM, Claim))
+    register_fragment(CLAIM_ADDED, TARGETS[CLAIM_ADDED], _renderer(CLAIM_ADDED, Claim))

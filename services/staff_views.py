@@ -20,14 +20,20 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.staff import staff_required
 from core.client_address import client_ip
-from insurance.filings import Entitlement, Filing, ReviewStatus
+from insurance.filings import Entitlement, Filing, ReviewStatus, Via
+from insurance.models import InstitutionLevel
+from insurance.policy import VisitType
+from insurance.regions import region_name
 from insurance.workdays import working_days_between
 from services import actions
 from services.chronic import terms_sentence
+from services.claims import bill_items
 from services.forms_staff import DecisionForm
+from services.models import Claim, ClaimStatus
 from services.selectors import requirements_for
 
-KINDS = {"filing": gettext_lazy("异地就医备案"), "entitlement": gettext_lazy("门诊慢特病")}
+KINDS = {"filing": gettext_lazy("异地就医备案"), "entitlement": gettext_lazy("门诊慢特病"),
+         "claim": gettext_lazy("手工报销")}
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,12 @@ def queue_rows(kind: str = "") -> list[Row]:
             rows.append(Row("entitlement", str(KINDS["entitlement"]), entitlement.person, entitlement.condition.name,
                             entitlement.submitted_at, entitlement.due_by, clock(entitlement.due_by, now),
                             reverse("services_staff:entitlement", args=[entitlement.public_id])))
+    if kind in ("", "claim"):
+        for found in Claim.objects.filter(status=ClaimStatus.PENDING).select_related("person"):
+            rows.append(Row("claim", str(KINDS["claim"]), found.person,
+                            _("%(where)s %(total)s元") % {"where": found.institution_name, "total": found.total},
+                            found.submitted_at, found.due_by, clock(found.due_by, now),
+                            reverse("services_staff:claim", args=[found.public_id])))
     far = timezone.now().replace(year=9999)  # a request without a time limit goes last
     rows.sort(key=lambda row: (row.due_by or far, row.submitted_at))
     return rows
@@ -148,3 +160,21 @@ def entitlement(request: HttpRequest, public_id) -> HttpResponse:
     return _decide(request, found, actions.decide_entitlement, "services/staff_entitlement.html", {
         "title": title, "e": found, "attachments": list(found.attachments.all()),
         "terms": terms_sentence(found.condition, found.person.scheme)})
+
+
+@never_cache
+@staff_required
+@require_http_methods(["GET", "POST"])
+def claim(request: HttpRequest, public_id) -> HttpResponse:
+    """A claim with the invoice photos and the items; approving books the visit day's split and asks for the
+    payout (services.actions.decide_claim)."""
+    found = (Claim.objects.select_related("person", "settlement", "submitted_by", "decided_by", "payout")
+             .filter(public_id=public_id).first())
+    if found is None:
+        raise Http404
+    title = _("%(name)s的手工报销") % {"name": found.person.masked_name}
+    return _decide(request, found, actions.decide_claim, "services/staff_claim.html", {
+        "title": title, "c": found, "attachments": list(found.attachments.all()), "items": bill_items(found.items),
+        "labels": {"visit_type": dict(VisitType.choices).get(found.visit_type, found.visit_type),
+                   "level": dict(InstitutionLevel.choices).get(found.institution_level, found.institution_level),
+                   "region": region_name(found.region_code), "via": dict(Via.choices).get(found.via, found.via)}})

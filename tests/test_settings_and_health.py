@@ -66,6 +66,8 @@ def test_production_settings_pass_the_deploy_check():
         "CODE_SIGNING_KEYS": "s1:" + "B" * 43 + "=",
         "ALLOWED_HOSTS": "ybt.example.cn",
         "PORTAL_PUBLIC_URL": "https://ybt.example.cn",
+        "PAYMENT_PROVIDER": "http", "PAYMENT_HTTP_URL": "https://pay.example.cn", "PAYMENT_SECRET": "p" * 40,
+        "PAYOUT_PROVIDER": "http", "PAYOUT_HTTP_URL": "https://payout.example.cn", "PAYOUT_SECRET": "q" * 40,
     }
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "DJANGO_"))}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

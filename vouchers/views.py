@@ -29,12 +29,12 @@ from accounts.phone_views import may_offer_trust, trust_if_asked
 from core.acting_for import own_account_only, requires_scope
 from core.client_address import client_ip, kiosk_id
 from core.masking import mask_phone
+from core.qr import qr_png_data_uri
 from elder_mode.preferences import remember_elder_mode
 from vouchers.actions import VoucherError, finish_activation, note_code_shown, suspend_voucher
 from vouchers.codes import issue_code_token
 from vouchers.forms import AgreeForm, IdentityForm
 from vouchers.models import VoucherStatus
-from vouchers.qr import qr_png_data_uri
 from vouchers.selectors import voucher_of
 
 _SESSION_KEY = "activation"

@@ -292,6 +292,21 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "呢度係你嘅异地就医备案。有勾即係通过咗。退返嘅，照提示改好再交。要改日期或者取消，按下面嘅掣。",
         "en": "These are your cross-region filings. A tick means approved. If one was returned, fix it as told and submit again. To change dates or cancel, use the buttons below.",
     },
+    "contribution": {
+        "cmn": "这里交今年的医保费。上面写着要交多少钱。点去支付，付好后会发短信告诉您。已经交了的，不用再交。",
+        "yue": "呢度交今年嘅医保费。上面写住要交几多钱。按去支付，俾咗钱之后会发短信话你知。已经交咗嘅，唔使再交。",
+        "en": "Pay this year's insurance contribution here. The amount is shown above. Tap Go to pay; you will get a text message when it is paid. If it is already paid, you do not need to pay again.",
+    },
+    "order": {
+        "cmn": "这里是您的缴费订单。付好后这里会变成已支付，不用重复付款。交好后可以打印收据。",
+        "yue": "呢度係你嘅缴费订单。俾咗钱之后呢度会变成已支付，唔使重复俾钱。交好之后可以打印收据。",
+        "en": "This is your payment order. Once paid it changes to Paid by itself; do not pay twice. After paying you can print the receipt.",
+    },
+    "cashier": {
+        "cmn": "这是收银台。看清楚金额，点确认支付。不想付了，点取消。",
+        "yue": "呢度係收银台。睇清楚金额，按确认支付。唔想俾住，按取消。",
+        "en": "This is the cashier. Check the amount, then tap Confirm payment. To stop, tap Cancel.",
+    },
     "assist_filing": {
         "cmn": "帮办员正在为您办异地就医备案。请告诉他您要去哪个城市、从哪天到哪天。",
         "yue": "帮办员而家帮你办异地就医备案。请话俾佢知你要去边个城市、由边日到边日。",
@@ -321,6 +336,36 @@ GUIDES: dict[str, dict[str, str]] = {
         "cmn": "帮办员正在帮您申请门诊慢特病。请看看病名和医院对不对，再把诊断证明给帮办员拍照。",
         "yue": "帮办员而家帮你申请门诊慢特病。请睇下病名同医院啱唔啱，再将诊断证明畀帮办员影相。",
         "en": "The helper is applying for chronic illness cover for you. Check the illness and hospital, then let the helper photograph the certificate.",
+    },
+    "tax_statement": {
+        "cmn": "这里算一年里医保范围内您自己付了多少钱。超过一万五千元的部分，可以在个人所得税里扣除。先点年份，再点打印证明。",
+        "yue": "呢度计一年入面医保范围内你自己俾咗几多钱。超过一万五千蚊嘅部分，可以喺个人所得税度扣除。先按年份，再按打印证明。",
+        "en": "This adds up what you paid yourself for covered care in a year. The part above 15,000 yuan can be deducted from income tax. Choose the year, then tap Print the statement.",
+    },
+    "tax_verify": {
+        "cmn": "这里核对一张个税扣除证明是不是医保通开的。写着真实有效，就可以用。",
+        "yue": "呢度核对一张个税扣除证明係唔係医保通开嘅。写住真实有效，就可以用。",
+        "en": "This checks whether a tax deduction statement was issued by this portal. If it says genuine, it can be used.",
+    },
+    "my_data": {
+        "cmn": "这里可以把医保通里您的全部资料下载下来，或者打印出来。下载的文件里有身份证号，请不要随便发给别人。",
+        "yue": "呢度可以将医保通入面你嘅全部资料下载落嚟，或者打印出嚟。下载嘅文件有身份证号码，唔好随便发畀人。",
+        "en": "Here you can download or print everything this portal holds about you. The file has your ID number: do not send it to others.",
+    },
+    "claims": {
+        "cmn": "这里是您的报销申请。每一笔写着审核到哪一步、还剩几天。退回的，点改好后重新提交。",
+        "yue": "呢度係你嘅报销申请。每一笔写住审核到边一步、仲有几日。退返嘅，按改好再交。",
+        "en": "These are your reimbursement claims, each with its progress and the days left. If one was returned, tap Fix and submit again.",
+    },
+    "claim_new": {
+        "cmn": "请对一下发票，填上发票上的总金额。下一步拍发票和付款凭证的照片，再选钱打到哪里。",
+        "yue": "请对下发票，填低发票上嘅总金额。下一步影发票同付款凭证，再拣钱打去边度。",
+        "en": "Check the invoice and enter its total. Next, photograph the invoice and the payment slip, and choose where the money goes.",
+    },
+    "claim_detail": {
+        "cmn": "这里是您的这笔报销。审核完会发短信告诉您。通过后写着医保付了多少、为什么，钱打到哪里。",
+        "yue": "呢度係你呢笔报销。审核完会发短信话你知。通过之后写住医保俾咗几多、点解，钱打去边度。",
+        "en": "This is your claim. You get a text when it is decided. Once approved, it shows what insurance paid, why, and where the money went.",
     },
     "not_found": {
         "cmn": "这个页面找不到了。请点回到首页。",

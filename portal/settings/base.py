@@ -254,6 +254,45 @@ SMS_SENDER_NAME = env_str("SMS_SENDER_NAME", "医保通")
 if SMS_BACKEND == "http" and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL (https://...)")
 
+# --- payments and payouts (payments/providers.py, payments/payouts.py) -----------------------------
+# The embedded default is a sandbox that behaves like a real provider: asynchronous signed callbacks, and on
+# request duplicates, out-of-order notices and timeouts (SANDBOX_*). Production uses the HTTP providers: JSON
+# over HTTPS signed with HMAC-SHA256; portal/settings/prod.py refuses the sandbox and empty secrets.
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+PAYOUT_PROVIDER = env_str("PAYOUT_PROVIDER", "sandbox")
+if PAYMENT_PROVIDER not in {"sandbox", "http"} or PAYOUT_PROVIDER not in {"sandbox", "http"}:
+    raise ImproperlyConfigured("PAYMENT_PROVIDER and PAYOUT_PROVIDER must be 'sandbox' or 'http'")
+PAYMENT_HTTP_URL = env_str("PAYMENT_HTTP_URL").rstrip("/")
+PAYOUT_HTTP_URL = env_str("PAYOUT_HTTP_URL").rstrip("/")
+# The sandbox signs with a fixed development secret when none is set; the HTTP providers need real ones.
+PAYMENT_SECRET = env_str("PAYMENT_SECRET", "sandbox-payment-secret" if PAYMENT_PROVIDER == "sandbox" else "")
+PAYOUT_SECRET = env_str("PAYOUT_SECRET", "sandbox-payout-secret" if PAYOUT_PROVIDER == "sandbox" else "")
+if PAYMENT_PROVIDER == "http" and (not PAYMENT_HTTP_URL.startswith(("https://", "http://")) or not PAYMENT_SECRET):
+    raise ImproperlyConfigured("PAYMENT_PROVIDER=http needs PAYMENT_HTTP_URL (https://...) and PAYMENT_SECRET")
+if PAYOUT_PROVIDER == "http" and (not PAYOUT_HTTP_URL.startswith(("https://", "http://")) or not PAYOUT_SECRET):
+    raise ImproperlyConfigured("PAYOUT_PROVIDER=http needs PAYOUT_HTTP_URL (https://...) and PAYOUT_SECRET")
+PAYMENT_TIMEOUT_SECONDS = env_int("PAYMENT_TIMEOUT_SECONDS", 5, minimum=1)
+# An order not paid within this many minutes expires; reconciliation asks the provider about orders older
+# than PAYMENT_RECONCILE_AFTER_MINUTES and re-checks booked orders paid in the last LOOKBACK days.
+PAYMENT_ORDER_TTL_MINUTES = env_int("PAYMENT_ORDER_TTL_MINUTES", 30, minimum=5)
+PAYMENT_RECONCILE_AFTER_MINUTES = env_int("PAYMENT_RECONCILE_AFTER_MINUTES", 5, minimum=1)
+PAYMENT_RECONCILE_LOOKBACK_DAYS = env_int("PAYMENT_RECONCILE_LOOKBACK_DAYS", 3, minimum=1)
+# A payout left "requested" is tried again after PAYOUT_RETRY_SECONDS * 2**attempts, and failed after
+# PAYOUT_MAX_ATTEMPTS tries (staff then pay it by hand).
+PAYOUT_RETRY_SECONDS = env_int("PAYOUT_RETRY_SECONDS", 60, minimum=1)
+PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 8, minimum=1)
+# Sandbox knobs (development and tests only): extra copies of every callback, callbacks in reverse order,
+# callbacks never sent (reconciliation finds the payment), "start"/"query"/"both" timing out, the callback's
+# delay, and a payout that fails, times out or is paid only after a delay.
+SANDBOX_DUPLICATE_CALLBACKS = env_int("SANDBOX_DUPLICATE_CALLBACKS", 0, minimum=0)
+SANDBOX_OUT_OF_ORDER = env_bool("SANDBOX_OUT_OF_ORDER", False)
+SANDBOX_LOSE_CALLBACKS = env_bool("SANDBOX_LOSE_CALLBACKS", False)
+SANDBOX_TIMEOUT = env_str("SANDBOX_TIMEOUT", "")
+SANDBOX_CALLBACK_DELAY_SECONDS = env_int("SANDBOX_CALLBACK_DELAY_SECONDS", 1, minimum=0)
+SANDBOX_PAYOUT_FAIL = env_bool("SANDBOX_PAYOUT_FAIL", False)
+SANDBOX_PAYOUT_TIMEOUT = env_bool("SANDBOX_PAYOUT_TIMEOUT", False)
+SANDBOX_PAYOUT_DELAY_SECONDS = env_int("SANDBOX_PAYOUT_DELAY_SECONDS", 0, minimum=0)
+
 # --- keys ---------------------------------------------------------------------------------
 # Field encryption keys are separate from SECRET_KEY so either can be rotated alone.
 FIELD_ENCRYPTION_KEYS = parse_key_ring("FIELD_ENCRYPTION_KEYS", env_str("FIELD_ENCRYPTION_KEYS", ""), length=32) \
@@ -338,6 +377,9 @@ SECURE_CSP = {
 }
 
 SITE_HOTLINE = "12393"
+# 手工报销: how long after a visit she may still claim it, and the promised review time (working days).
+CLAIM_WINDOW_DAYS = env_int("CLAIM_WINDOW_DAYS", 365, minimum=1)
+CLAIM_REVIEW_WORKING_DAYS = env_int("CLAIM_REVIEW_WORKING_DAYS", 5, minimum=1)
 
 # --- voice guidance (elder mode) ------------------------------------------------------------
 # Engines in order of preference: "gtts" (Google, online, best voice) and "espeak" (espeak-ng, offline).

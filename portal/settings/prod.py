@@ -15,6 +15,14 @@ if not PORTAL_PUBLIC_URL.startswith("https://") or "127.0.0.1" in PORTAL_PUBLIC_
     # Links in SMS (e.g. "不是我本人") must open the real portal on her phone.
     raise ImproperlyConfigured("PORTAL_PUBLIC_URL must be the portal's public https:// address in production")
 
+if PAYMENT_PROVIDER != "http" or PAYOUT_PROVIDER != "http":  # noqa: F405
+    # The sandbox takes anyone's "确认支付" as money received: never in production.
+    raise ImproperlyConfigured("PAYMENT_PROVIDER and PAYOUT_PROVIDER must be 'http' in production")
+if len(PAYMENT_SECRET) < 32 or len(PAYOUT_SECRET) < 32:  # noqa: F405
+    raise ImproperlyConfigured("PAYMENT_SECRET and PAYOUT_SECRET must be set to at least 32 characters in production")
+if not PAYMENT_HTTP_URL.startswith("https://") or not PAYOUT_HTTP_URL.startswith("https://"):  # noqa: F405
+    raise ImproperlyConfigured("PAYMENT_HTTP_URL and PAYOUT_HTTP_URL must be https:// in production")
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

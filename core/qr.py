@@ -1,4 +1,5 @@
-"""Drawing a code token as a QR image a phone screen shows and a counter scanner reads."""
+"""Drawing a QR image a page can show inline (the CSP allows data: images): her code token, which a counter
+scanner reads off her screen, and the verification link printed on a statement. Leaf module: no app."""
 
 from __future__ import annotations
 
