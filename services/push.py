@@ -76,8 +76,11 @@ def _push(kind: str, model: type, pk: int) -> None:
         return
     # Her pages, and the pages of the proxies who may see her requests (`act` or `view_records`). Not every
     # watcher of her settlements: a proxy with only view_settlements has no business with her filings.
-    events = [Event(kind, to_person(obj.person_id), obj)]
-    events += [Event(kind, to_user(user.pk), obj) for user in people_to_tell(obj.person)]
+    # The id, not the object: the fragment is drawn once the transaction has committed, from what the database
+    # then holds. Two state changes committed back to back (a claim approved, then at once paid) are each
+    # drawn as they ended, never the first one's stale copy arriving after the second.
+    events = [Event(kind, to_person(obj.person_id), obj.pk)]
+    events += [Event(kind, to_user(user.pk), obj.pk) for user in people_to_tell(obj.person)]
     publish_all(events)
 
 

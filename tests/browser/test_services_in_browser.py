@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -83,16 +84,16 @@ class Screens:
     """Every screen she (or he) saw: photographed, checked by axe with AAA contrast, and in elder mode measured
     (24px text, 60px targets), with its voice guide and the help block present."""
 
-    def __init__(self, axe: Axe, prefix: str) -> None:
-        self.axe, self.prefix = axe, prefix
+    def __init__(self, axe: Axe, prefix: str, folder: Path = SHOTS) -> None:
+        self.axe, self.prefix, self.folder = axe, prefix, folder
         self.found: dict[str, list[dict]] = {}
         self.sizes: dict[str, list[str]] = {}
         self.missing: list[str] = []
 
     def check(self, page: Page, name: str, *, citizen: bool = True) -> None:
         page.wait_for_load_state("load")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{self.prefix}-{len(self.found) + 1:02d}-{name}.png"), full_page=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(self.folder / f"{self.prefix}-{len(self.found) + 1:02d}-{name}.png"), full_page=True)
         self.found[f"{name} ({page.url})"] = self.axe.run(page, options=AXE_OPTIONS).response["violations"]
         if citizen:
             self.sizes[name] = elder_size_problems(page)
