@@ -11,6 +11,7 @@ rule first, inside its own transaction.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import json
 import re
@@ -22,10 +23,12 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 
 from accounts.models import OutboundMessage, Role, User
 from insurance.demo import make_id_number, seed_policy_rules, seed_service_rules
 from insurance.models import Institution, InstitutionLevel, InsuredPerson, Scheme
+from services.uploads import CleanPhoto, clean_photo_bytes
 from settlement.signing import signed_headers
 from vouchers.actions import activate_voucher
 
@@ -168,6 +171,20 @@ def kiosk_client(helper) -> Client:
     client.post("/assist/kiosk/register/", {"name": "翠苑1号机", "location": "翠苑社区服务中心"})
     assert "kiosk" in client.cookies
     return client
+
+
+def make_staff(phone: str = "+8613300133006", name: str = "赵敏") -> User:
+    """Bureau staff (赵敏's stand-in), with the authenticator `worker_client` signs in with."""
+    user = User.objects.create_user(phone, HELPER_PASSWORD, role=Role.STAFF, display_name=name, is_staff=True)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
+    return user
+
+
+def document_photo() -> CleanPhoto:
+    """A phone photo of a paper (an invoice, a certificate), already cleaned as every upload is."""
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (210, 210, 200)).save(out, format="JPEG")
+    return clean_photo_bytes(out.getvalue())
 
 
 INSTITUTION_SECRET = "test-secret-0123456789abcdef"

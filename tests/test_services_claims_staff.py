@@ -5,16 +5,14 @@ when the payout is paid, she sees the money and why, live and by SMS."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from accounts.models import OutboundMessage
 from audit.models import AuditEvent
-from conftest import client_for, worker_client
+from conftest import client_for, document_photo, make_staff, worker_client
 from family.actions import invite_proxy
 from insurance.policy import Accumulator
 from live.fragments import render
@@ -24,8 +22,6 @@ from payments.models import Payout
 from services import actions, push
 from services.claims import ClaimBill
 from services.models import Claim, ClaimStatus
-from services.uploads import clean_photo_bytes
-from tests.test_services_staff import make_staff
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +39,6 @@ def staff_client(staff):
     return worker_client(staff)
 
 
-def photo():
-    out = io.BytesIO()
-    Image.new("RGB", (800, 600), (210, 210, 200)).save(out, format="JPEG")
-    return clean_photo_bytes(out.getvalue())
-
 
 def her_claim(person, user, institution, destination="account") -> Claim:
     bill = ClaimBill(institution_name=institution.name, institution_level=institution.level,
@@ -55,7 +46,7 @@ def her_claim(person, user, institution, destination="account") -> Claim:
                      visit_type="outpatient", institution=institution,
                      items=[{"code": "", "name": "阿莫西林", "category": "A", "quantity": "1", "unit_price": "2000.00"}])
     return actions.submit_claim(actor=user, person=person, via="self", bill=bill, invoice_total=Decimal("2000.00"),
-                                destination=destination, invoice_photo=photo(), slip_photo=photo())
+                                destination=destination, invoice_photo=document_photo(), slip_photo=document_photo())
 
 
 def test_claims_wait_in_the_one_queue_with_their_clock(staff_client, mother, mother_user, institution):

@@ -9,33 +9,24 @@ status compare); that needs a database that locks rows, so its test belongs to t
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
 
-from accounts.models import OutboundMessage, Role, User
+from accounts.models import OutboundMessage, User
 from audit.models import AuditEvent, Via
-from conftest import HELPER_PASSWORD, WORKER_TOTP_KEY, client_for, worker_client
+from conftest import client_for, document_photo, make_staff, worker_client
 from family.actions import invite_proxy
 from insurance.filings import ChronicCondition, Entitlement, Filing, ReviewStatus
 from live.fragments import render
 from services import actions, push
 from services.chronic import grant_ends_on
-from services.uploads import clean_photo_bytes
 
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
 
-
-def make_staff(phone="+8613300133006", name="赵敏") -> User:
-    user = User.objects.create_user(phone, HELPER_PASSWORD, role=Role.STAFF, display_name=name, is_staff=True)
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True, key=WORKER_TOTP_KEY)
-    return user
 
 
 @pytest.fixture
@@ -48,15 +39,10 @@ def staff_client(staff):
     return worker_client(staff)
 
 
-def photo():
-    out = io.BytesIO()
-    Image.new("RGB", (800, 600), (210, 210, 200)).save(out, format="JPEG")
-    return clean_photo_bytes(out.getvalue())
-
 
 def application(person, user, code="M03900") -> Entitlement:
     return actions.apply_entitlement(actor=user, person=person, via="self", hospital="杭州市第一人民医院",
-                                     condition=ChronicCondition.objects.get(code=code), photo=photo())
+                                     condition=ChronicCondition.objects.get(code=code), photo=document_photo())
 
 
 def pending_filing(person, user, due_by, region="310000") -> Filing:
@@ -157,7 +143,7 @@ def test_approving_grants_it_tells_her_and_her_family_and_pushes(staff_client, s
     his_text = OutboundMessage.objects.filter(phone_index=son.phone_index).latest("id").body
     assert "您的家人王**" in his_text and "已通过" in his_text
     assert {event.kind for event in pushed} == {push.ENTITLEMENT}
-    assert any(event.ref.pk == entitlement.pk for event in pushed)
+    assert any(event.ref == entitlement.pk for event in pushed)
     she_sees = client_for(mother_user).get("/services/chronic/").content.decode()
     assert f"有效期到{until.year}年{until.month}月{until.day}日" in she_sees
 

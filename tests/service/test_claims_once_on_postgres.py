@@ -4,24 +4,20 @@ accumulators once and ask for one payout; the other is told it was already decid
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
 
-from accounts.models import Role, User
 from audit.models import AuditEvent
+from conftest import document_photo, make_staff
 from insurance.policy import Accumulator
 from payments.models import Payout
 from service.at_once import all_at_once
 from services.actions import ServiceError, decide_claim, submit_claim
 from services.claims import ClaimBill
 from services.models import Claim, ClaimStatus
-from services.uploads import clean_photo_bytes
 
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
 
@@ -31,17 +27,6 @@ def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
-def photo():
-    buffer = io.BytesIO()
-    Image.new("RGB", (800, 600), "white").save(buffer, "JPEG")
-    return clean_photo_bytes(buffer.getvalue())
-
-
-def staff_member(n: int) -> User:
-    user = User.objects.create_user(f"+861330013310{n}", "a-long-staff-password", role=Role.STAFF,
-                                    display_name=f"审核员{n}")
-    TOTPDevice.objects.create(user=user, name="desk", confirmed=True, key="31" * 20)
-    return user
 
 
 def test_a_claim_approved_twice_at_once_books_once(services, mother, mother_user, institution):
@@ -51,8 +36,8 @@ def test_a_claim_approved_twice_at_once_books_once(services, mother, mother_user
                      visit_type="outpatient", institution=institution,
                      items=[{"code": "", "name": "阿莫西林", "category": "A", "quantity": "1", "unit_price": "2000.00"}])
     claim = submit_claim(actor=mother_user, person=mother, via="self", bill=bill, invoice_total=Decimal("2000.00"),
-                         destination="account", invoice_photo=photo(), slip_photo=photo())
-    staff = [staff_member(n) for n in range(4)]
+                         destination="account", invoice_photo=document_photo(), slip_photo=document_photo())
+    staff = [make_staff(f"+861330013310{n}", f"审核员{n}") for n in range(4)]
     results = all_at_once(4, lambda i: decide_claim(claim.pk, staff=staff[i], decision="approve"))
     won = [r for r in results if isinstance(r, Claim)]
     lost = [r for r in results if isinstance(r, ServiceError)]

@@ -5,23 +5,20 @@ application; her and her son filing the same trip at once make one filing."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.db import connection
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
 
-from accounts.models import OutboundMessage, Role, User
+from accounts.models import OutboundMessage
 from audit.kinds import Kind
 from audit.models import AuditEvent
+from conftest import document_photo, make_staff
 from core import crypto
 from family.actions import invite_proxy
 from insurance.filings import ChronicCondition, Entitlement, Filing, ReviewStatus, Via
 from service.at_once import all_at_once
 from services.actions import ServiceError, apply_entitlement, decide_entitlement, decide_filing, submit_filing
-from services.uploads import clean_photo_bytes
 
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
 
@@ -33,30 +30,19 @@ def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
-def photo():
-    buffer = io.BytesIO()
-    Image.new("RGB", (800, 600), "white").save(buffer, "JPEG")
-    return clean_photo_bytes(buffer.getvalue())
-
-
-def staff_member(n: int) -> User:
-    user = User.objects.create_user(f"+861330013300{n}", "a-long-staff-password", role=Role.STAFF,
-                                    display_name=f"审核员{n}")
-    TOTPDevice.objects.create(user=user, name="desk", confirmed=True, key="31" * 20)
-    return user
 
 
 def referral(mother, mother_user) -> Filing:
     start = timezone.localdate() + dt.timedelta(days=2)
     return submit_filing(actor=mother_user, person=mother, via=Via.SELF, filing_type="referral", region_code=SHANGHAI,
                          valid_from=start, valid_until=start + dt.timedelta(days=30), hospital="中山医院",
-                         photos=[("转诊转院证明", photo())], promised=True)
+                         photos=[("转诊转院证明", document_photo())], promised=True)
 
 
 def test_two_staff_deciding_one_filing_at_once_make_one_decision(services, mother, mother_user):
     assert connection.vendor == "postgresql"
     filing = referral(mother, mother_user)
-    approver, refuser = staff_member(1), staff_member(2)
+    approver, refuser = make_staff("+8613300133001", "审核员1"), make_staff("+8613300133002", "审核员2")
     to_her = OutboundMessage.objects.filter(phone_index=crypto.blind_index("phone", mother.phone))
     texts_before = to_her.count()
 
@@ -79,8 +65,8 @@ def test_two_staff_deciding_one_filing_at_once_make_one_decision(services, mothe
 def test_two_staff_deciding_one_application_at_once_make_one_decision(services, mother, mother_user):
     application = apply_entitlement(actor=mother_user, person=mother, via=Via.SELF,
                                     condition=ChronicCondition.objects.get(code="M03900"), hospital="浙大一院",
-                                    photo=photo())
-    first, second = staff_member(1), staff_member(2)
+                                    photo=document_photo())
+    first, second = make_staff("+8613300133001", "审核员1"), make_staff("+8613300133002", "审核员2")
     results = all_at_once(2, lambda i: decide_entitlement(application.pk, staff=(first, second)[i],
                                                           decision="approve"))
     assert sum(isinstance(r, Entitlement) for r in results) == 1, results
@@ -91,7 +77,7 @@ def test_two_staff_deciding_one_application_at_once_make_one_decision(services, 
 def test_six_presses_of_apply_at_once_make_one_application(services, mother, mother_user):
     condition = ChronicCondition.objects.get(code="M01600")
     results = all_at_once(6, lambda i: apply_entitlement(actor=mother_user, person=mother, via=Via.SELF,
-                                                         condition=condition, hospital="浙大一院", photo=photo()))
+                                                         condition=condition, hospital="浙大一院", photo=document_photo()))
     assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, ServiceError)], results
     assert Entitlement.objects.filter(person=mother, condition=condition).count() == 1
     assert {r.pk for r in results if isinstance(r, Entitlement)} <= {Entitlement.objects.get().pk}
