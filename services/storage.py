@@ -1,12 +1,5 @@
-"""Where uploaded document photos are kept: a folder outside the static and media roots, never served by
-URL. A page that shows one reads it through a view that checks who is asking (services/views.py)."""
+"""Kept because services' migration 0001 names `services.storage.private_storage`; the storage is core's."""
 
-from __future__ import annotations
+from core.storage import private_storage
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-
-
-def private_storage() -> FileSystemStorage:
-    # A callable, so tests that point PRIVATE_MEDIA_ROOT elsewhere get the folder they set.
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+__all__ = ["private_storage"]

@@ -1,0 +1,1 @@
+"""The staff dashboard: the targets measured from events (docs/design.md §2)."""
