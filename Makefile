@@ -33,6 +33,7 @@ system-deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	sox -h 2>/dev/null | grep -q "AUDIO FILE FORMATS:.* mp3 " || missing="$$missing libsox-fmt-mp3"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \

@@ -42,10 +42,13 @@ from insurance.selectors import person_by_id_number
 class OtpError(Exception):
     """A one-time code could not be sent or accepted; the message says why and what to do."""
 
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: int | None = None, out_of_attempts: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        # No tries left for now (phone locked, code budget spent, code void): the page offers help at once
+        # (core/rescue.py).
+        self.out_of_attempts = out_of_attempts
 
 
 class BindingError(Exception):
@@ -100,7 +103,7 @@ def send_one_time_code(
     locked = phone_locked_until(phone_index, now)
     if locked:
         raise OtpError(budgets.locked_message(budget, (locked - now).total_seconds()),
-                       retry_after=max(1, int((locked - now).total_seconds())))
+                       retry_after=max(1, int((locked - now).total_seconds())), out_of_attempts=True)
     hour_ago = now - dt.timedelta(hours=1)
     recent = OneTimeCode.objects.filter(phone_index=phone_index, created_at__gte=hour_ago)
     last = recent.order_by("-created_at").first()
@@ -115,12 +118,13 @@ def send_one_time_code(
         sent = list(rows.values_list("created_at", flat=True)[:limit])
         if len(sent) >= limit:
             wait_s = budgets.seconds_until_room(sent, limit, now)
-            raise OtpError(budgets.phone_budget_message(budget, wait_s), retry_after=int(wait_s))
+            raise OtpError(budgets.phone_budget_message(budget, wait_s), retry_after=int(wait_s), out_of_attempts=True)
     from_here = list(OneTimeCode.objects.filter(ip_index=ip_index, created_at__gte=hour_ago)
                      .order_by("-created_at").values_list("created_at", flat=True)[:origin.code_limit])
     if len(from_here) >= origin.code_limit:
         wait_s = budgets.seconds_until_room(from_here, origin.code_limit, now)
-        raise OtpError(budgets.origin_message(origin, budget, wait_s), retry_after=int(wait_s))
+        raise OtpError(budgets.origin_message(origin, budget, wait_s), retry_after=int(wait_s),
+                       out_of_attempts=True)
     if not delivery_possible():
         # Nothing is written: no code she cannot receive, no message left pending, no limit used up.
         raise OtpError(sms_unavailable_message())
@@ -162,10 +166,12 @@ def check_one_time_code(*, phone_e164: str, purpose: str, code: str, resend_labe
     code = (code or "").strip()
     locked = phone_locked_until(phone_index, now)
     if locked:
-        raise OtpError(budgets.locked_message(budgets.budget_of(purpose), (locked - now).total_seconds()))
+        raise OtpError(budgets.locked_message(budgets.budget_of(purpose), (locked - now).total_seconds()),
+                       out_of_attempts=True)
     if len(code) != 6 or not code.isdigit():
         raise OtpError(_("验证码是6位数字，请再看一下短信。"))
     error: str | None = None
+    used_up = False
     with transaction.atomic():
         otp = (
             OneTimeCode.objects.select_for_update()
@@ -178,7 +184,7 @@ def check_one_time_code(*, phone_e164: str, purpose: str, code: str, resend_labe
         elif otp.used_at is not None:
             error = _("这个验证码已经用过了，请点“%(b)s”再要一个。") % button
         elif otp.tries >= settings.OTP_MAX_TRIES:
-            error = _("这个验证码错误次数太多，已经作废，请点“%(b)s”再要一个。") % button
+            error, used_up = _("这个验证码错误次数太多，已经作废，请点“%(b)s”再要一个。") % button, True
         elif otp.expires_at <= now:
             error = _("验证码已过期（5分钟内有效），请点“%(b)s”再要一个。") % button
         elif not secrets.compare_digest(otp.code_hash, _code_hash(phone_index, code)):
@@ -187,14 +193,14 @@ def check_one_time_code(*, phone_e164: str, purpose: str, code: str, resend_labe
             otp.save(update_fields=["tries"])
             left = settings.OTP_MAX_TRIES - otp.tries
             if left <= 0:
-                error = _("这个验证码错误次数太多，已经作废，请点“%(b)s”再要一个。") % button
+                error, used_up = _("这个验证码错误次数太多，已经作废，请点“%(b)s”再要一个。") % button, True
             else:
                 error = _("验证码不对，还可以再试%(n)d次。") % {"n": left}
         else:
             otp.used_at = now
             otp.save(update_fields=["used_at"])
     if error:
-        raise OtpError(error)
+        raise OtpError(error, out_of_attempts=used_up)
 
 
 # Set in the session when she signs in with a code: when (time.time()) she last proved she holds her phone.

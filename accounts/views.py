@@ -26,6 +26,7 @@ from accounts.actions import (
 from accounts.forms import CodeSignInForm, TotpForm, WorkerPasswordForm
 from accounts.models import Channel, Purpose, Role, User
 from accounts.phone_views import may_offer_trust, trust_if_asked
+from core import rescue
 from core.client_address import client_ip, kiosk_id
 from core.masking import mask_phone
 from core.safe_next import safe_next
@@ -39,6 +40,7 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     notice = ""
+    out_of_attempts = False
     form = CodeSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
@@ -57,6 +59,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                     user = sign_in_with_code(phone_e164=phone, code=form.cleaned_data["code"], ip=client_ip(request))
                     login(request, user, backend="accounts.backends.PhonePasswordBackend")
                     request.session[PHONE_PROVEN_SESSION_KEY] = time.time()
+                    rescue.note_success(request, "sign_in")
                     if user.person_id is None:
                         # Never activated: the activation page says so and takes this code as the proof
                         # that the phone is hers, so she does not wait for a second one (docs/decisions.md,
@@ -65,9 +68,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                     return trust_if_asked(request, redirect(_next_url(request)), user)
         except OtpError as exc:
             form.add_error("code" if action == "verify" else None, exc.message)
+            out_of_attempts = exc.out_of_attempts
+    if request.method == "POST" and form.errors:
+        # Which box was wrong, never what was typed in it (core/rescue.py).
+        field = next((f for f in form.errors if f in form.fields), "code" if out_of_attempts else "")
+        rescue.note_failure(request, "sign_in", field=field, out_of_attempts=out_of_attempts)
     return render(request, "accounts/sign_in.html", {
         "form": form, "notice": notice, "next": _next_url(request),
         "resend_after": settings.OTP_RESEND_AFTER_SECONDS, "offer_trust": may_offer_trust(request),
+        "rescue": rescue.should_offer(request, "sign_in"),
     })
 
 

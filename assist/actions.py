@@ -190,7 +190,7 @@ def _witnessed_phrase(task: str) -> str:
     return {Task.ACTIVATE: _("开通了医保码"), Task.SHOW_CODE: _("打开了医保码"),
             Task.CHECK_RECORDS: _("查看了参保和消费记录"), Task.BIND_FAMILY: _("绑定了家人"),
             Task.CHRONIC: _("申请了门诊慢特病"), Task.FILE_CROSS_REGION: _("办了异地就医备案"),
-            Task.CLAIM: _("申请了手工报销")}[task]
+            Task.CLAIM: _("申请了手工报销"), Task.COMPLAINT: _("提交了投诉或举报")}[task]
 
 
 def _tell_her_and_family(session: AssistSession, what: str) -> None:

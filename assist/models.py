@@ -20,6 +20,7 @@ class Task(models.TextChoices):
     CHRONIC = "chronic", _("门诊慢特病申请")
     FILE_CROSS_REGION = "file_filing", _("异地就医备案")
     CLAIM = "claim", _("手工报销")
+    COMPLAINT = "complaint", _("投诉和举报")
 
 
 ALL_TASKS = [t.value for t in Task]

@@ -20,5 +20,6 @@ urlpatterns = [
     path("s/<uuid:session_id>/chronic/", views.do_chronic, name="chronic"),
     path("s/<uuid:session_id>/claim/", views.do_claim, name="claim"),
     path("s/<uuid:session_id>/filing/", views.do_file_filing, name="file_filing"),
+    path("s/<uuid:session_id>/complaint/", views.do_complaint, name="complaint"),
     path("s/<uuid:session_id>/end/", views.end, name="end"),
 ]

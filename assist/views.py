@@ -26,6 +26,7 @@ from assist.selectors import pending_remote_approvals_for, session_for_helper
 from audit.kinds import Kind
 from core.client_address import client_ip
 from core.qr import qr_png_data_uri
+from feedback.views import complaint_flow
 from live import close_session_sockets
 from services.actions import ServiceError
 from services.claim_views import claim_flow
@@ -375,6 +376,20 @@ def do_claim(request: HttpRequest, session: AssistSession) -> HttpResponse:
               .select_related("institution")[:5])
     return claim_flow(request, session.citizen, submit=submit, done=done, claimed=claimed, context={
         "post_url": reverse("assist:claim", args=[session.public_id]), "session": session, "failed": failed})
+
+
+@_task_view(Task.COMPLAINT)
+@require_http_methods(["GET", "POST"])
+def do_complaint(request: HttpRequest, session: AssistSession) -> HttpResponse:
+    """投诉或举报 at the kiosk, in her words or her voice, with feedback's form and action (feedback/views.py)."""
+
+    def done(complaint) -> HttpResponse:
+        actions.mark_done(session, Task.COMPLAINT)
+        messages.success(request, _("已经交给医保局了，24小时内答复，会发短信告诉她。"))
+        return redirect("assist:session", session_id=session.public_id)
+
+    acting = {"actor": request.user, "via": "helper", "assist_session_id": session.pk, "ip": client_ip(request)}
+    return complaint_flow(request, session.citizen, acting=acting, done=done, context={"helper_session": session})
 
 
 @_task_view(Task.CHECK_RECORDS)

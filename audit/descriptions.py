@@ -25,6 +25,7 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.CODE_VERIFIED: _("医院或药店核验了医保码"),
     Kind.CODE_USED: _("医保码已用于结算"),
     Kind.RECORDS_VIEWED: _("查看了参保和消费记录"),
+    Kind.NOTICE_PREFERENCE_CHANGED: _("改了短信和电话提醒的设置"),
     Kind.FAMILY_REQUESTED: _("申请成为亲情账户家人"),
     Kind.FAMILY_GRANTED: _("亲情账户授权生效"),
     Kind.FAMILY_REFUSED: _("拒绝了亲情账户申请"),
@@ -80,6 +81,16 @@ ACTION_TEXT: dict[Kind, Promise] = {
     Kind.PAYOUT_REQUESTED: _("医保局开始给您打款"),
     Kind.PAYOUT_PAID: _("医保局打的钱已到账"),
     Kind.PAYOUT_FAILED: _("医保局打款没有成功，正在重试"),
+    Kind.SURVEY_ANSWERED: _("评价了一次服务"),
+    Kind.COMPLAINT_FILED: _("提交了投诉或举报"),
+    Kind.COMPLAINT_ANSWERED: _("医保局答复了投诉或举报"),
+    Kind.COMPLAINT_CLOSED: _("投诉或举报已办结"),
+    Kind.COMPLAINT_RATED: _("评价了医保局的答复"),
+    Kind.COMPLAINT_ESCALATED: _("投诉快到24小时，已交上级督办"),
+    Kind.COMPLAINT_BREACHED: _("投诉超过24小时没有答复"),
+    Kind.CALLBACK_REQUESTED: _("请帮办员打电话给您"),
+    Kind.CALLBACK_TAKEN: _("帮办员接下了给您回电"),
+    Kind.CALLBACK_DONE: _("帮办员记下了给您回电的结果"),
 }
 
 

@@ -92,6 +92,20 @@ class Kind(StrEnum):
     PAYOUT_REQUESTED = "payments.payout_requested"
     PAYOUT_PAID = "payments.payout_paid"
     PAYOUT_FAILED = "payments.payout_failed"
+    # feedback (the survey, complaints and reports)
+    SURVEY_ANSWERED = "feedback.survey_answered"
+    COMPLAINT_FILED = "feedback.complaint_filed"
+    COMPLAINT_ANSWERED = "feedback.complaint_answered"
+    COMPLAINT_CLOSED = "feedback.complaint_closed"
+    COMPLAINT_RATED = "feedback.complaint_rated"
+    COMPLAINT_ESCALATED = "feedback.complaint_escalated"
+    COMPLAINT_BREACHED = "feedback.complaint_breached"
+    # feedback (give-up rescue: call-backs from a helper)
+    CALLBACK_REQUESTED = "feedback.callback_requested"
+    CALLBACK_TAKEN = "feedback.callback_taken"
+    CALLBACK_DONE = "feedback.callback_done"
+    # notices (off-page SMS / voice calls)
+    NOTICE_PREFERENCE_CHANGED = "notices.preference_changed"
     # the staff admin
     ADMIN_ADDED = "admin.added"
     ADMIN_CHANGED = "admin.changed"

@@ -53,3 +53,10 @@ def proxies_of(person) -> list:
     """Everyone who acts for her now, whatever the scopes: they hear of what a helper did on her word alone."""
     return [grant.proxy for grant in ProxyGrant.objects.active().filter(principal=person).select_related("proxy")
             if grant.proxy.is_active]
+
+
+def settlement_watch_pairs() -> list:
+    """Every (proxy, her) pair whose active grant includes view_settlements: the weekly digest's readers."""
+    grants = ProxyGrant.objects.active().select_related("proxy", "principal")
+    return [(grant.proxy, grant.principal) for grant in grants
+            if grant.proxy.is_active and Scope.VIEW_SETTLEMENTS in grant.scopes]

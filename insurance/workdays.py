@@ -21,12 +21,14 @@ def is_working_day(day: dt.date, calendar: dict[dt.date, bool] | None = None) ->
     return day.weekday() < 5
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """The end of the `days`-th working day after `start` (local time): what "办结时限 N 个工作日" promises."""
+def add_working_days(start: dt.datetime, days: int, calendar: dict[dt.date, bool] | None = None) -> dt.datetime:
+    """The end of the `days`-th working day after `start` (local time): what "办结时限 N 个工作日" promises.
+    `calendar` (the `Holiday` rows of a span covering the answer) saves a query per call when many are asked."""
     local = timezone.localtime(start)
     day = local.date()
-    # Enough calendar days to cover any run of holidays around a long break.
-    calendar = _calendar(day, day + dt.timedelta(days=days * 2 + 30))
+    if calendar is None:
+        # Enough calendar days to cover any run of holidays around a long break.
+        calendar = _calendar(day, day + dt.timedelta(days=days * 2 + 30))
     counted = 0
     while counted < days:
         day += dt.timedelta(days=1)

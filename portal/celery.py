@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 
@@ -17,4 +18,8 @@ app.conf.beat_schedule = {
     "messages-resend-pending": {"task": "accounts.tasks.resend_pending_messages", "schedule": 60.0},
     "payments-reconcile": {"task": "payments.tasks.reconcile_payments", "schedule": 120.0},
     "payouts-reconcile": {"task": "payments.tasks.reconcile_payouts", "schedule": 60.0},
+    "notices-release-held": {"task": "notices.tasks.release_held_notices", "schedule": 300.0},
+    "notices-weekly-digest": {"task": "notices.tasks.send_weekly_digests",
+                              "schedule": crontab(hour=9, minute=0, day_of_week="mon")},
+    "complaints-clock": {"task": "feedback.tasks.watch_complaint_clocks", "schedule": 60.0},
 }

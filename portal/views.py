@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from accounts.models import OutboundMessage
+from core import rescue
 from vouchers.selectors import voucher_of
 
 
@@ -15,7 +16,10 @@ def home(request: HttpRequest) -> HttpResponse:
     voucher = None
     if request.user.is_authenticated and getattr(request.user, "person", None) is not None:
         voucher = voucher_of(request.user.person)
-    return render(request, "portal/home.html", {"voucher": voucher})
+    # Back on the home page with activation unfinished: she gave up halfway, so help is offered once.
+    came_back = voucher is None and rescue.note_came_back(request, "activation")
+    return render(request, "portal/home.html", {"voucher": voucher,
+                                                "rescue": rescue.should_offer(request) if came_back else None})
 
 
 @never_cache

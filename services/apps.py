@@ -14,3 +14,8 @@ class ServicesConfig(AppConfig):
         from services.actions import claim_payout_settled  # models: needs the app registry
 
         register_payout_listener(claim_payout_settled)
+        from core.feedback_events import register_event_owner  # beside the other start-up registrations
+        from services.selectors import decided_owner  # models: needs the app registry
+
+        for prefix in ("filing", "entitlement", "claim"):  # the survey once it is decided (feedback)
+            register_event_owner(prefix, decided_owner(prefix))

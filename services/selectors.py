@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from insurance.filings import Filing, FilingRequirement, FilingRule
+from insurance.filings import Entitlement, Filing, FilingRequirement, FilingRule
 from insurance.regions import CITIES, PROVINCES, city, region_name
-from services.models import Attachment
+from services.models import Attachment, Claim
 
 PROMISE_MARK = "承诺"
 EITHER_MARK = "或"
@@ -111,3 +111,18 @@ def helper_session_for(user: Any, attachment: Attachment) -> int | None:
         if session_id is not None:
             return session_id
     return None
+
+
+_DECIDED = {"filing": ("approved", "refused"), "entitlement": ("approved", "refused"),
+            "claim": ("approved", "paid", "refused")}
+
+
+def decided_owner(prefix: str) -> Callable[[Any], int | None]:
+    """For the survey once a filing, entitlement or claim is decided (core/feedback_events.py): whose it is."""
+    model = {"filing": Filing, "entitlement": Entitlement, "claim": Claim}[prefix]
+
+    def owner(public_id) -> int | None:
+        return (model.objects.filter(public_id=public_id, status__in=_DECIDED[prefix])
+                .values_list("person_id", flat=True).first())
+
+    return owner

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from insurance.models import Institution
-from settlement.models import Settlement
+from settlement.models import FINAL_STATUSES, Settlement
 from vouchers.codes import CodeTokenError, verify_code_token
 
 
@@ -19,3 +19,9 @@ def settlement_paid_with(code: str, *, institution: Institution, operator) -> Se
         return None
     return (Settlement.objects.select_related("person", "institution")
             .filter(code_nonce=claims.nonce, institution=institution, operator=operator).first())
+
+
+def finished_settlement_owner(public_id) -> int | None:
+    """For the survey after a settlement (core/feedback_events.py): whose it is, once it has finished."""
+    return (Settlement.objects.filter(public_id=public_id, status__in=FINAL_STATUSES)
+            .values_list("person_id", flat=True).first())

@@ -212,6 +212,9 @@ def _page_without_what_was_typed(response) -> str:
     body = response.content.decode()
     body = re.sub(r'"X-CSRFToken": "[^"]*"', "", body)
     body = re.sub(r'nonce="[^"]*"', "", body)
+    # The offer of help after the third try depends on the count only, never on what was wrong (core/rescue.py).
+    body = re.sub(r'<section class="alert alert-info alert-rescue".*?</section>', "", body, flags=re.S)
+    body = re.sub(r"\s+", " ", body)
     return re.sub(r'value="[^"]*"', "", body)
 
 

@@ -92,7 +92,8 @@ def test_a_socket_speaks_its_pages_language_else_the_cookies_else_chinese():
 
 # A service request's status names its own element (`filing-<id>`, `claim-<id>`, `order-<id>`); a new one goes to
 # the top of her open list: they have no one place on every page.
-SERVICE_SLOTS = {"filing-status", "filing-rows", "entitlement-status", "claim-status", "claim-rows", "order-status"}
+SERVICE_SLOTS = {"filing-status", "filing-rows", "entitlement-status", "claim-status", "claim-rows", "order-status",
+                 "complaint-status"}
 
 
 def test_each_kind_of_live_message_has_one_place_of_its_own_on_his_page(mother_user, son):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,8 +27,10 @@ from accounts.actions import (
 from accounts.middleware import forget_trusted_cookie
 from accounts.models import Channel, Purpose
 from accounts.phone_views import may_offer_trust, trust_if_asked
+from core import rescue
 from core.acting_for import own_account_only, requires_scope
 from core.client_address import client_ip, kiosk_id
+from core.funnel import note_step
 from core.masking import mask_phone
 from core.qr import qr_png_data_uri
 from elder_mode.preferences import remember_elder_mode
@@ -56,6 +59,13 @@ def _verified_person(request: HttpRequest):
     return request.user.person
 
 
+def _note_screen(request: HttpRequest, step: str, person=None) -> None:
+    """The activation funnel on the staff dashboard (core/funnel.py). A random id in her session, not the
+    session key: signing in at step 1 changes the key, and the funnel must follow her across it."""
+    visitor = request.session.setdefault("funnel_visitor", uuid.uuid4().hex)
+    note_step(step, visitor, person.region_code if person is not None else "")
+
+
 def _phone_just_proven(request: HttpRequest) -> bool:
     """She signed in with a code minutes ago and has not activated: that code proved the phone is hers."""
     user = request.user
@@ -71,7 +81,9 @@ def identity(request: HttpRequest) -> HttpResponse:
     notice = ""
     action = request.POST.get("action", "verify")
     proven = _phone_just_proven(request)
+    out_of_attempts = False
     if request.method == "POST":
+        rescue.note_started(request, "activation")  # leaving from here on is giving up halfway
         sending = action in ("send_sms", "send_voice")
         form = IdentityForm(request.POST, need_code=not sending and not proven)
         if form.is_valid():
@@ -98,16 +110,24 @@ def identity(request: HttpRequest) -> HttpResponse:
                     if not request.user.is_authenticated or request.user.pk != user.pk:
                         login(request, user, backend="accounts.backends.PhonePasswordBackend")
                     request.session[_SESSION_KEY] = {"person": user.person_id, "at": time.time()}
+                    rescue.note_success(request, "activation")
                     return redirect("vouchers:confirm")
             except BindingError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                out_of_attempts = exc.retry_after is not None  # too many identity checks for now
             except OtpError as exc:
                 form.add_error("code" if not sending else None, exc.message)
+                out_of_attempts = exc.out_of_attempts
+        if form.errors:
+            # Which box was wrong, never what was typed in it (core/rescue.py).
+            field = next((f for f in form.errors if f in form.fields), "code" if out_of_attempts else "")
+            rescue.note_failure(request, "activation", field=field, out_of_attempts=out_of_attempts)
     else:
         form = IdentityForm(need_code=True, initial={"phone": request.user.phone[3:]} if proven else None)
+        _note_screen(request, "identity")
     return render(request, "vouchers/identity.html", {
         "form": form, "notice": notice, "step": 1, "resend_after": settings.OTP_RESEND_AFTER_SECONDS,
-        "phone_proven": proven,
+        "phone_proven": proven, "rescue": rescue.should_offer(request, "activation"),
     }, status=200)
 
 
@@ -122,6 +142,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         request.session[_SESSION_KEY] = {**request.session[_SESSION_KEY], "confirmed": True}
         return redirect("vouchers:agree")
+    _note_screen(request, "confirm", person)
     return render(request, "vouchers/confirm.html", {"person": person, "step": 2})
 
 
@@ -143,9 +164,13 @@ def agree(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             request.session.pop(_SESSION_KEY, None)
+            rescue.note_finished(request, "activation")
+            _note_screen(request, "done", person)
             response = redirect("vouchers:code")
             remember_elder_mode(response, form.cleaned_data["elder_mode"])
             return trust_if_asked(request, response, request.user)
+    if request.method == "GET":
+        _note_screen(request, "agree", person)
     return render(request, "vouchers/agree.html", {"form": form, "step": 3, "error": error,
                                                    "offer_trust": may_offer_trust(request)})
 

@@ -70,6 +70,23 @@ GUIDES: dict[str, dict[str, str]] = {
         "yue": "呢度係你嘅消费记录。每一行係一次睇病或者买药，写住医保俾咗几多，你自己俾咗几多。",
         "en": "These are your payments. Each line is one visit or purchase: what insurance paid and what you paid.",
     },
+    "survey": {
+        "cmn": "这次办得怎么样？满意就点满意，还行就点一般，不好就点不满意。点一下就行，不点也不影响办事。",
+        "yue": "今次办得点样？满意就撳满意，还可以就撳一般，唔好就撳唔满意。撳一下就得，唔撳都唔影响办事。",
+        "en": "How did it go this time? Tap satisfied, okay or unsatisfied. One tap is enough; skipping it changes nothing.",
+    },
+    "complaint": {
+        "cmn": "这里可以投诉或举报。按开始录音，直接说发生了什么，说完按停止，再按提交。也可以打字。医保局会在二十四小时内答复您。",
+        "yue": "呢度可以投诉或者举报。撳开始录音，直接讲发生咗乜嘢，讲完撳停止，再撳提交。都可以打字。医保局会喺二十四个钟内答复你。",
+        "en": "Here you can make a complaint or a report. Tap start recording, say what happened, tap stop, then send. "
+              "You can also type. The bureau answers within 24 hours.",
+    },
+    "complaint_detail": {
+        "cmn": "这是您的投诉。上面写着还有几个小时答复。医保局答复了，会显示在这里，也会发短信告诉您。看完请点一下满不满意。",
+        "yue": "呢个係你嘅投诉。上面写住仲有几多个钟答复。医保局答复咗，会喺度显示，都会发短信话你知。睇完请撳一下满唔满意。",
+        "en": "This is your complaint. It shows how many hours are left for the answer. The answer appears here and "
+              "comes by text message. Then tap whether you are satisfied.",
+    },
     "receipt": {
         "cmn": "这是一次结算的收据。最下面写着医保付了多少，您自己付了多少。",
         "yue": "呢张係一次结算嘅收据。最下面写住医保俾咗几多，你自己俾咗几多。",
@@ -366,6 +383,31 @@ GUIDES: dict[str, dict[str, str]] = {
         "cmn": "这里是您的这笔报销。审核完会发短信告诉您。通过后写着医保付了多少、为什么，钱打到哪里。",
         "yue": "呢度係你呢笔报销。审核完会发短信话你知。通过之后写住医保俾咗几多、点解，钱打去边度。",
         "en": "This is your claim. You get a text when it is decided. Once approved, it shows what insurance paid, why, and where the money went.",
+    },
+    "notice_settings": {
+        "cmn": "这里设置医保通怎么提醒您。看不清字的，选打电话。晚上不想被吵，选免打扰的钟点。结算没成功，照样马上告诉您。选好点保存。",
+        "yue": "呢度设定医保通点样提醒你。睇唔清字嘅，拣打电话。夜晚唔想被嘈，拣免打扰嘅钟点。结算唔成功，照样即刻话你知。拣好按保存。",
+        "en": "Choose how Yibaotong tells you about things. If reading is hard, choose a phone call. Choose quiet hours for the night. A failed payment is still told at once. Then tap Save.",
+    },
+    "rescue": {
+        "cmn": "别着急，我们帮您。要家人帮忙，点请家人帮我。要社区帮办员打电话教您，点请帮办员打电话给我。",
+        "yue": "唔使急，我哋帮你。要屋企人帮手，按请家人帮我。要社区帮办员打电话教你，按请帮办员打电话给我。",
+        "en": "Don't worry, we will help. For help from family, tap Ask my family. For a call from a community helper, tap Ask a helper to call me.",
+    },
+    "rescue_family": {
+        "cmn": "请给子女打个电话，请他用自己的手机打开医保通，点亲情账户，添加您，就能帮您办。",
+        "yue": "请打电话畀仔女，叫佢用自己部手机打开医保通，按亲情账户，加你落去，就可以帮你办。",
+        "en": "Call your son or daughter. They open Yibaotong on their own phone, tap Family account and add you, then they can do it for you.",
+    },
+    "callback": {
+        "cmn": "社区帮办员会打电话给您，一步一步帮您办好。看看号码对不对，然后点请打电话给我。",
+        "yue": "社区帮办员会打电话畀你，一步一步帮你办好。睇下号码啱唔啱，然后按请打电话给我。",
+        "en": "A community helper will call you and help you step by step. Check the number, then tap Please call me.",
+    },
+    "callback_done": {
+        "cmn": "已经记下了。工作时间两小时内，社区帮办员会打电话给您。请留意来电。",
+        "yue": "已经记低咗。返工时间两个钟之内，社区帮办员会打电话畀你。请留意来电。",
+        "en": "Done. A community helper will call you within two working hours. Please keep your phone nearby.",
     },
     "not_found": {
         "cmn": "这个页面找不到了。请点回到首页。",

@@ -370,7 +370,7 @@ SECURE_CSP = {
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
-    "media-src": [CSP.SELF],
+    "media-src": [CSP.SELF, "blob:"],  # her complaint's recording played back before she sends it (recorder.js)
     "connect-src": [CSP.SELF],
     "worker-src": [CSP.SELF],  # the counter's service worker (/counter/sw.js)
     "frame-ancestors": [CSP.NONE],

@@ -80,6 +80,9 @@
   function speakable(text) { return !!text && /[\u4e00-\u9fff]/.test(text) && !/[A-Za-z]/.test(text); }
   document.addEventListener("DOMContentLoaded", function () {
     if (!voiceOn()) return;
+    // Someone about to give up hears the offer of help first (feedback/_rescue.html), before any error.
+    var rescue = document.querySelector("main [data-rescue] [data-voice-guide]");
+    if (rescue) { play(rescue.getAttribute("data-voice-guide"), rescue.querySelector("[data-voice-play]")); return; }
     // A page that answers with an error says the error, not the step's guide: that is what she must act on.
     var error = document.querySelector("main [data-error-focus][data-speak], main [role=alert][data-speak]");
     var text = error && error.getAttribute("data-speak");

@@ -421,7 +421,7 @@ def test_on_a_phone_sized_kiosk_each_task_row_is_one_big_target_and_the_hotline_
         page.goto("/assist/start/")
         expect(page.locator("html")).to_have_attribute("data-elder", "on")
         rows = page.evaluate(_ROWS_JS)
-        assert len(rows) == 7  # the four first tasks, 门诊慢特病申请, 异地就医备案 and 手工报销
+        assert len(rows) == 8  # the four first tasks, 门诊慢特病申请, 异地就医备案, 手工报销 and 投诉和举报
         for row in rows:
             (bl, bt, br, bb), (ll, lt, lr, lb) = row["box"], row["label"]
             # The label (what a tap on the row hits) covers the box too, and is at least 60 px high.
