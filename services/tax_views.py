@@ -80,9 +80,11 @@ def tax_print(request: HttpRequest, year: int) -> HttpResponse:
         raise Http404
     figures = tax_year(person, year)
     statement = issue_tax_statement(person=person, figures=figures, **acting(request))
+    # Signed once: each signing stamps the time, so the QR and the printed link must come from one token.
+    verify_url = statement.verify_url
     return render(request, "services/tax_print.html", {
         "person": person, "t": figures, "s": statement, "threshold": THRESHOLD, "cap": CAP,
-        "qr": qr_png_data_uri(statement.verify_url, box_size=4), "verify_url": statement.verify_url,
+        "qr": qr_png_data_uri(verify_url, box_size=4), "verify_url": verify_url,
         "partial_year": year == timezone.localdate().year})
 
 
