@@ -358,9 +358,9 @@ def test_an_offline_upload_is_told_to_her_and_to_the_son_but_not_to_a_proxy_with
 
 
 def test_uploading_the_same_capture_again_does_not_tell_her_twice(offline_api, mother_user, mother, rules):
-    entry = capture(mother)
-    offline_api.post(BATCH, {"settlements": [entry]})
-    offline_api.post(BATCH, {"settlements": [entry]}, now=int(time.time()) - 1)
+    entry, signed_at = capture(mother), int(time.time())
+    offline_api.post(BATCH, {"settlements": [entry]}, now=signed_at)
+    assert offline_api.post(BATCH, {"settlements": [entry]}, now=signed_at - 1).status_code == 200  # not a replay
     assert Settlement.objects.count() == 1
     assert len(messages_to(mother.phone)) == 1
 

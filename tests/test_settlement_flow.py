@@ -58,10 +58,11 @@ def test_running_the_task_twice_books_the_bill_once(api, mother_user, mother, ru
 
 
 def test_the_same_code_cannot_pay_twice(api, mother_user, mother, rules):
-    code = fresh_code(mother)
-    assert api.post("/api/v1/settlements", bill(code=code)).status_code == 202
-    # Signed anew (a second earlier): the very same signature would be refused as a replay first.
-    second = api.post("/api/v1/settlements", bill(code=code), now=int(time.time()) - 1)
+    code, signed_at = fresh_code(mother), int(time.time())
+    assert api.post("/api/v1/settlements", bill(code=code), now=signed_at).status_code == 202
+    # Signed anew (a second before the first, whenever the clock ticks between the two): the very same
+    # signature would be refused as a replay first.
+    second = api.post("/api/v1/settlements", bill(code=code), now=signed_at - 1)
     assert second.status_code == 409
     assert second.json()["error"] == "code_used"
 
