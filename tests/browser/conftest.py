@@ -34,6 +34,10 @@ OPERATOR_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 # The rules axe runs by default (WCAG 2.0-2.2 A/AA and best practices), plus the AAA contrast rule:
 # the design asks for at least 7:1 text contrast, for elder eyes.
+# Bureau staff for the review, claim and complaint journeys (`staff_member`, helpers.sign_in_as_staff).
+STAFF_PHONE = "+8613300133006"
+STAFF_PASSWORD = "a-long-staff-password"
+STAFF_TOTP_KEY = "3132333435363738393031323334353637383930"
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"color-contrast-enhanced": {"enabled": True}}}
 
 
@@ -199,3 +203,10 @@ def small_elder_page(chromium: Browser, live_server) -> Iterator[Page]:
     assert not errors, errors
 
 from .asgi_server import asgi_live_server  # noqa: E402, F401
+
+
+@pytest.fixture
+def staff_member(db) -> User:
+    user = User.objects.create_user(STAFF_PHONE, STAFF_PASSWORD, role=Role.STAFF, display_name="赵审核")
+    TOTPDevice.objects.create(user=user, name="desk", confirmed=True, key=STAFF_TOTP_KEY)
+    return user

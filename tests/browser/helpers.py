@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import zxingcpp
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django_otp.oath import totp
 from PIL import Image
@@ -16,7 +18,18 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from conftest import client_for
 
-from .conftest import OPERATOR_PASSWORD, OPERATOR_TOTP_KEY, PHONE_VIEWPORT, STEP_TIMEOUT_MS
+from .conftest import (
+    AXE_OPTIONS,
+    OPERATOR_PASSWORD,
+    OPERATOR_TOTP_KEY,
+    PHONE_VIEWPORT,
+    SMALL_ELDER_PHONE,
+    STAFF_PASSWORD,
+    STAFF_PHONE,
+    STAFF_TOTP_KEY,
+    STEP_TIMEOUT_MS,
+    axe_report,
+)
 
 ELDER_MIN_TEXT_PX = 24
 ELDER_MIN_TARGET_PX = 60
@@ -122,3 +135,77 @@ def elder_size_problems(page: Page) -> list[str]:
         problems.append(f"line height is {line_px}px for {text_px}px text")
     problems += [f"small target: {t}" for t in page.evaluate(_TARGETS_JS, ELDER_MIN_TARGET_PX)]
     return problems
+
+
+# --- the journeys of 办事, money, feedback and rescue (360×640, elder mode, voice on) -------------------------
+
+
+def jpeg_file(tmp_path, name: str) -> str:
+    """A photo as a phone camera makes it: a JPEG of a few hundred pixels."""
+    path = tmp_path / name
+    Image.new("RGB", (900, 1200), (240, 236, 228)).save(path, "JPEG", quality=85)
+    return str(path)
+
+
+def elder_phone(browser: Browser, base_url: str, user: User, **options) -> BrowserContext:
+    """A 360×640 phone in elder mode with voice on, signed in as this person, noting when its socket opens."""
+    user.elder_mode = True
+    user.save(update_fields=["elder_mode"])
+    context = browser.new_context(base_url=base_url, viewport=SMALL_ELDER_PHONE, device_scale_factor=2, has_touch=True,
+                                  locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    context.add_cookies([
+        {"name": "elder_mode", "value": "1", "url": base_url},
+        {"name": "voice", "value": "on", "url": base_url},
+        {"name": settings.SESSION_COOKIE_NAME, "value": client_for(user).cookies[settings.SESSION_COOKIE_NAME].value,
+         "url": base_url},
+    ])
+    context.add_init_script(NOTE_SOCKET_OPEN)
+    return context
+
+
+class Screens:
+    """Every screen she (or he) saw: photographed, checked by axe with AAA contrast, and in elder mode measured
+    (24px text, 60px targets), with its voice guide and the help block present."""
+
+    def __init__(self, axe: Axe, prefix: str, folder: Path) -> None:
+        self.axe, self.prefix, self.folder = axe, prefix, folder
+        self.found: dict[str, list[dict]] = {}
+        self.sizes: dict[str, list[str]] = {}
+        self.missing: list[str] = []
+
+    def check(self, page: Page, name: str, *, citizen: bool = True) -> None:
+        page.wait_for_load_state("load")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(self.folder / f"{self.prefix}-{len(self.found) + 1:02d}-{name}.png"), full_page=True)
+        self.found[f"{name} ({page.url})"] = self.axe.run(page, options=AXE_OPTIONS).response["violations"]
+        if citizen:
+            self.sizes[name] = elder_size_problems(page)
+            if not page.get_by_test_id("voice-guide").count():
+                self.missing.append(f"{name}: no voice guide")
+            if "12393" not in page.locator("body").inner_text():
+                self.missing.append(f"{name}: no help block with the hotline")
+
+    def assert_all_good(self) -> None:
+        assert not self.missing, self.missing
+        too_small = {name: found for name, found in self.sizes.items() if found}
+        assert not too_small, f"large print is not large here: {too_small}"
+        broken = {name: found for name, found in self.found.items() if found}
+        assert not broken, "axe-core found violations:\n" + "\n".join(
+            f"{name}:\n{axe_report(found)}" for name, found in broken.items())
+
+
+def sign_in_as_staff(context: BrowserContext, landing: str = "/staff/services/") -> Page:
+    """Bureau staff's two steps, password then the authenticator's code, through the real pages."""
+    page = context.new_page()
+    page.goto(landing)
+    page.wait_for_url("**/accounts/worker/login/**")
+    page.get_by_label("手机号", exact=True).fill(STAFF_PHONE[3:])
+    page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="下一步").click()
+    page.wait_for_url("**/accounts/worker/totp/")
+    page.get_by_label("动态口令", exact=True).fill(f"{totp(bytes.fromhex(STAFF_TOTP_KEY)):06d}")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("load")
+    page.goto(landing)
+    return page

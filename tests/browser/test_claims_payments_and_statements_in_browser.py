@@ -37,11 +37,9 @@ from services.models import Claim, ClaimStatus
 from settlement.models import Settlement, SettlementItem, Status
 
 from .conftest import SCREENSHOTS
-from .helpers import listening, not_reloaded, open_context
-from .test_services_in_browser import Screens, elder_phone, jpeg_file, sign_in_as_staff, staff_member
+from .helpers import Screens, elder_phone, jpeg_file, listening, not_reloaded, open_context, sign_in_as_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-__all__ = ["staff_member"]  # the fixture, shared with the filing journeys
 
 SHOTS = SCREENSHOTS / "money"
 SMALL_PHONE = {"width": 360, "height": 640}

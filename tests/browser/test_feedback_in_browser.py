@@ -14,32 +14,24 @@ import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, expect
 
-from accounts.models import Role, User
-from conftest import client_for
+from accounts.models import User
 from feedback.models import Complaint, SurveyResponse
 from insurance.models import InsuredPerson
 from settlement.models import Settlement
 from settlement.push import push_settlement
 
-from .conftest import AXE_OPTIONS, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, STEP_TIMEOUT_MS, axe_report
-from .helpers import NOTE_SOCKET_OPEN, elder_size_problems, listening, not_reloaded, open_context
+from .conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from .helpers import Screens, elder_phone, listening, not_reloaded, open_context, sign_in_as_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = SCREENSHOTS / "feedback"
 SMALL_PHONE = {"width": 360, "height": 640}
-STAFF_PHONE = "+8613300133006"
-STAFF_PASSWORD = "a-long-staff-password"
-STAFF_TOTP_KEY = "3132333435363738393031323334353637383930"
 FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
@@ -59,80 +51,9 @@ def chromium_with_microphone(chromium: Browser) -> Iterator[Browser]:
         browser.close()
 
 
-def elder_phone(browser: Browser, base_url: str, user: User, **options) -> BrowserContext:
-    """A 360×640 phone in elder mode with voice on, signed in as this person, noting when its socket opens."""
-    user.elder_mode = True
-    user.save(update_fields=["elder_mode"])
-    context = browser.new_context(base_url=base_url, viewport=SMALL_PHONE, device_scale_factor=2, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai", **options)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.add_cookies([
-        {"name": "elder_mode", "value": "1", "url": base_url},
-        {"name": "voice", "value": "on", "url": base_url},
-        {"name": settings.SESSION_COOKIE_NAME, "value": client_for(user).cookies[settings.SESSION_COOKIE_NAME].value,
-         "url": base_url},
-    ])
-    context.add_init_script(NOTE_SOCKET_OPEN)
-    return context
-
-
-class Screens:
-    """Every screen she saw: photographed, checked by axe with AAA contrast, and in elder mode measured (24px text,
-    60px targets), with its voice guide and the help block present."""
-
-    def __init__(self, axe: Axe, prefix: str, folder: Path = SHOTS) -> None:
-        self.axe, self.prefix, self.folder = axe, prefix, folder
-        self.found: dict[str, list[dict]] = {}
-        self.sizes: dict[str, list[str]] = {}
-        self.missing: list[str] = []
-
-    def check(self, page: Page, name: str, *, citizen: bool = True) -> None:
-        page.wait_for_load_state("load")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(self.folder / f"{self.prefix}-{len(self.found) + 1:02d}-{name}.png"), full_page=True)
-        self.found[f"{name} ({page.url})"] = self.axe.run(page, options=AXE_OPTIONS).response["violations"]
-        if citizen:
-            self.sizes[name] = elder_size_problems(page)
-            if not page.get_by_test_id("voice-guide").count():
-                self.missing.append(f"{name}: no voice guide")
-            if "12393" not in page.locator("body").inner_text():
-                self.missing.append(f"{name}: no help block with the hotline")
-
-    def assert_all_good(self) -> None:
-        assert not self.missing, self.missing
-        too_small = {name: found for name, found in self.sizes.items() if found}
-        assert not too_small, f"large print is not large here: {too_small}"
-        broken = {name: found for name, found in self.found.items() if found}
-        assert not broken, "axe-core found violations:\n" + "\n".join(
-            f"{name}:\n{axe_report(found)}" for name, found in broken.items())
-
-
-@pytest.fixture
-def staff_member(db) -> User:
-    user = User.objects.create_user(STAFF_PHONE, STAFF_PASSWORD, role=Role.STAFF, display_name="赵答复")
-    TOTPDevice.objects.create(user=user, name="desk", confirmed=True, key=STAFF_TOTP_KEY)
-    return user
-
-
-def sign_in_as_staff(context: BrowserContext) -> Page:
-    """Bureau staff's two steps, password then the authenticator's code, through the real pages."""
-    page = context.new_page()
-    page.goto("/staff/complaints/")
-    page.wait_for_url("**/accounts/worker/login/**")
-    page.get_by_label("手机号", exact=True).fill(STAFF_PHONE[3:])
-    page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="下一步").click()
-    page.wait_for_url("**/accounts/worker/totp/")
-    page.get_by_label("动态口令", exact=True).fill(f"{totp(bytes.fromhex(STAFF_TOTP_KEY)):06d}")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("load")
-    page.goto("/staff/complaints/")
-    return page
-
-
 def test_the_survey_after_a_settlement_is_one_tap_on_the_live_card(
         chromium: Browser, axe: Axe, asgi_live_server: str, mother: InsuredPerson, mother_user: User, institution):
-    screens = Screens(axe, "survey")
+    screens = Screens(axe, "survey", SHOTS)
     hers = elder_phone(chromium, asgi_live_server, mother_user)
     try:
         page = hers.new_page()
@@ -173,7 +94,7 @@ def test_the_survey_after_a_settlement_is_one_tap_on_the_live_card(
 def test_a_spoken_complaint_is_answered_by_staff_and_her_page_shows_it_live(
         chromium: Browser, chromium_with_microphone: Browser, axe: Axe, asgi_live_server: str,
         mother: InsuredPerson, mother_user: User, staff_member: User):
-    screens = Screens(axe, "complaint")
+    screens = Screens(axe, "complaint", SHOTS)
     hers = elder_phone(chromium_with_microphone, asgi_live_server, mother_user, permissions=["microphone"])
     desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
     try:
@@ -197,7 +118,7 @@ def test_a_spoken_complaint_is_answered_by_staff_and_her_page_shows_it_live(
         listening(page)
         screens.check(page, "waiting")
 
-        staff = sign_in_as_staff(desk)
+        staff = sign_in_as_staff(desk, "/staff/complaints/")
         expect(staff.get_by_test_id("inbox-row")).to_have_count(1)
         screens.check(staff, "staff-inbox", citizen=False)
         staff.get_by_test_id("open-complaint").click()

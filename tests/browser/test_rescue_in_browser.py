@@ -14,8 +14,7 @@ from conftest import worker_client
 from feedback.models import CallbackRequest, CallbackStatus
 
 from .conftest import SCREENSHOTS, STEP_TIMEOUT_MS
-from .helpers import open_context
-from .test_services_in_browser import Screens
+from .helpers import Screens, open_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.utils import timezone
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import Role, User
+from accounts.models import User
 from conftest import client_for
 from family.actions import invite_proxy
 from insurance.filings import Filing, ReviewStatus, Via
@@ -34,14 +30,16 @@ from services.actions import submit_filing
 from services.uploads import clean_photo_bytes
 from settlement.models import Settlement, Status
 
-from .conftest import AXE_OPTIONS, SCREENSHOTS, STEP_TIMEOUT_MS, axe_report
+from .conftest import SCREENSHOTS
 from .helpers import (
-    NOTE_SOCKET_OPEN,
-    elder_size_problems,
+    Screens,
+    elder_phone,
     fill_the_bill,
+    jpeg_file,
     listening,
     not_reloaded,
     open_context,
+    sign_in_as_staff,
     sign_in_at_the_counter,
     token_in_qr,
 )
@@ -50,65 +48,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = SCREENSHOTS / "services"
 SMALL_PHONE = {"width": 360, "height": 640}
-STAFF_PHONE = "+8613300133006"
-STAFF_PASSWORD = "a-long-staff-password"
-STAFF_TOTP_KEY = "3132333435363738393031323334353637383930"
 HAIKOU, SHANGHAI = "460100", "310000"
-
-
-def jpeg_file(tmp_path, name: str) -> str:
-    """A photo as a phone camera makes it: a JPEG of a few hundred pixels."""
-    path = tmp_path / name
-    Image.new("RGB", (900, 1200), (240, 236, 228)).save(path, "JPEG", quality=85)
-    return str(path)
-
-
-def elder_phone(browser: Browser, base_url: str, user: User) -> BrowserContext:
-    """A 360×640 phone in elder mode with voice on, signed in as this person, noting when its socket opens."""
-    user.elder_mode = True
-    user.save(update_fields=["elder_mode"])
-    context = browser.new_context(base_url=base_url, viewport=SMALL_PHONE, device_scale_factor=2, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.add_cookies([
-        {"name": "elder_mode", "value": "1", "url": base_url},
-        {"name": "voice", "value": "on", "url": base_url},
-        {"name": settings.SESSION_COOKIE_NAME, "value": client_for(user).cookies[settings.SESSION_COOKIE_NAME].value,
-         "url": base_url},
-    ])
-    context.add_init_script(NOTE_SOCKET_OPEN)
-    return context
-
-
-class Screens:
-    """Every screen she (or he) saw: photographed, checked by axe with AAA contrast, and in elder mode measured
-    (24px text, 60px targets), with its voice guide and the help block present."""
-
-    def __init__(self, axe: Axe, prefix: str, folder: Path = SHOTS) -> None:
-        self.axe, self.prefix, self.folder = axe, prefix, folder
-        self.found: dict[str, list[dict]] = {}
-        self.sizes: dict[str, list[str]] = {}
-        self.missing: list[str] = []
-
-    def check(self, page: Page, name: str, *, citizen: bool = True) -> None:
-        page.wait_for_load_state("load")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(self.folder / f"{self.prefix}-{len(self.found) + 1:02d}-{name}.png"), full_page=True)
-        self.found[f"{name} ({page.url})"] = self.axe.run(page, options=AXE_OPTIONS).response["violations"]
-        if citizen:
-            self.sizes[name] = elder_size_problems(page)
-            if not page.get_by_test_id("voice-guide").count():
-                self.missing.append(f"{name}: no voice guide")
-            if "12393" not in page.locator("body").inner_text():
-                self.missing.append(f"{name}: no help block with the hotline")
-
-    def assert_all_good(self) -> None:
-        assert not self.missing, self.missing
-        too_small = {name: found for name, found in self.sizes.items() if found}
-        assert not too_small, f"large print is not large here: {too_small}"
-        broken = {name: found for name, found in self.found.items() if found}
-        assert not broken, "axe-core found violations:\n" + "\n".join(
-            f"{name}:\n{axe_report(found)}" for name, found in broken.items())
 
 
 def path_of(page: Page) -> str:
@@ -117,7 +57,7 @@ def path_of(page: Page) -> str:
 
 def test_grandma_files_for_haikou_herself_in_three_screens_after_the_hub(
         chromium: Browser, axe: Axe, live_server, mother: InsuredPerson, mother_user: User, tmp_path):
-    screens = Screens(axe, "mother-files")
+    screens = Screens(axe, "mother-files", SHOTS)
     context = elder_phone(chromium, live_server.url, mother_user)
     try:
         page = context.new_page()
@@ -164,7 +104,7 @@ def test_grandma_files_for_haikou_herself_in_three_screens_after_the_hub(
 
 def test_her_son_files_for_her_from_his_phone_and_her_open_list_shows_it_without_a_reload(
         chromium: Browser, axe: Axe, asgi_live_server: str, mother: InsuredPerson, mother_user: User, son: User):
-    screens = Screens(axe, "son-files")
+    screens = Screens(axe, "son-files", SHOTS)
     grant = invite_proxy(principal_user=mother_user, phone_e164=son.phone, relationship="child",
                          scopes=["act", "view_records"])
     his_session = client_for(son)
@@ -210,33 +150,10 @@ def test_her_son_files_for_her_from_his_phone_and_her_open_list_shows_it_without
     screens.assert_all_good()
 
 
-def sign_in_as_staff(context: BrowserContext) -> Page:
-    """Bureau staff's two steps, password then the authenticator's code, through the real pages."""
-    page = context.new_page()
-    page.goto("/staff/services/")
-    page.wait_for_url("**/accounts/worker/login/**")
-    page.get_by_label("手机号", exact=True).fill(STAFF_PHONE[3:])
-    page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="下一步").click()
-    page.wait_for_url("**/accounts/worker/totp/")
-    page.get_by_label("动态口令", exact=True).fill(f"{totp(bytes.fromhex(STAFF_TOTP_KEY)):06d}")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("load")
-    page.goto("/staff/services/")
-    return page
-
-
-@pytest.fixture
-def staff_member(db) -> User:
-    user = User.objects.create_user(STAFF_PHONE, STAFF_PASSWORD, role=Role.STAFF, display_name="赵审核")
-    TOTPDevice.objects.create(user=user, name="desk", confirmed=True, key=STAFF_TOTP_KEY)
-    return user
-
-
 def test_staff_return_a_referral_she_corrects_it_and_staff_approve_it_while_she_watches(
         chromium: Browser, axe: Axe, asgi_live_server: str, mother: InsuredPerson, mother_user: User,
         staff_member: User, tmp_path):
-    screens = Screens(axe, "review")
+    screens = Screens(axe, "review", SHOTS)
     start = timezone.localdate() + dt.timedelta(days=3)
     with open(jpeg_file(tmp_path, "blurry.jpg"), "rb") as blurry:
         filing = submit_filing(actor=mother_user, person=mother, via=Via.SELF, filing_type="referral",
@@ -299,7 +216,7 @@ def test_in_shanghai_the_counter_pays_her_the_filed_rate_and_her_receipt_says_wh
     submit_filing(actor=mother_user, person=mother, via=Via.SELF, filing_type="temporary", region_code=SHANGHAI,
                   valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=30),
                   photos=[], promised=True)
-    screens = Screens(axe, "filed-rate")
+    screens = Screens(axe, "filed-rate", SHOTS)
     hers = elder_phone(chromium, asgi_live_server, mother_user)
     desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
     try:
