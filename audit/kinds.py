@@ -106,6 +106,18 @@ class Kind(StrEnum):
     CALLBACK_DONE = "feedback.callback_done"
     # notices (off-page SMS / voice calls)
     NOTICE_PREFERENCE_CHANGED = "notices.preference_changed"
+    # elder_mode (community dialect voice packs); written through core.voice_pack_events, elder_mode imports no audit
+    VOICE_CLIP_RECORDED = "voice.clip_recorded"
+    VOICE_CLIP_APPROVED = "voice.clip_approved"
+    VOICE_CLIP_REJECTED = "voice.clip_rejected"
+    # assist (help points and home visits, 上门服务)
+    HELP_POINT_SAVED = "assist.help_point_saved"
+    VISIT_REQUESTED = "assist.visit_requested"
+    VISIT_ACCEPTED = "assist.visit_accepted"
+    VISIT_SCHEDULED = "assist.visit_scheduled"
+    VISIT_STARTED = "assist.visit_started"
+    VISIT_DONE = "assist.visit_done"
+    VISIT_CANCELLED = "assist.visit_cancelled"
     # the staff admin
     ADMIN_ADDED = "admin.added"
     ADMIN_CHANGED = "admin.changed"

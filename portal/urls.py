@@ -27,6 +27,8 @@ urlpatterns = [
     path("staff/complaints/", include("feedback.staff_urls")),
     path("staff/insights/", include("insights.urls")),
     path("elder/", include("elder_mode.urls")),
+    path("learn/", include("learn.urls")),
+    path("staff/voice-packs/", include("elder_mode.pack_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from django.utils.translation import get_language
 
 from elder_mode.voice.engines import LANGS, RATES
+from elder_mode.voice.guides_learn import LEARN_GUIDES
+from elder_mode.voice.guides_packs import PACK_GUIDES
+from elder_mode.voice.guides_visits import VISIT_GUIDES
 
 GUIDES: dict[str, dict[str, str]] = {
     "home": {
@@ -415,6 +418,11 @@ GUIDES: dict[str, dict[str, str]] = {
         "en": "This page cannot be found. Tap Back to the home page.",
     },
 }
+
+# Each feature's guides live in their own module so that adding a page touches one file.
+GUIDES.update(LEARN_GUIDES)
+GUIDES.update(PACK_GUIDES)
+GUIDES.update(VISIT_GUIDES)
 
 
 def guide_text(key: str, lang: str | None = None) -> str:

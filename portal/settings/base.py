@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "notices",
     "feedback",
     "insights",
+    "learn",
     "elder_mode",
     "portal",
     "tools",
