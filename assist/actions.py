@@ -24,6 +24,7 @@ from assist.models import (
     Task,
 )
 from assist.push import push_family_question, push_session_ended
+from assist.visits import visit_session_ended
 from audit.actions import record_event
 from audit.kinds import Kind
 from audit.models import AuditEvent, Via
@@ -245,6 +246,7 @@ def _refuse(session: AssistSession, *, by: User, via: str, ip: str | None) -> As
         locked.save()
         record_event(action=Kind.ASSIST_REFUSED, via=via, actor=by, subject=session.citizen, ip=ip,
                      detail={"assist_session_id": session.pk})
+        visit_session_ended(locked, ip=ip)  # a home visit she said no to waits for another try
     return locked
 
 
@@ -386,6 +388,7 @@ def end_session(session: AssistSession, *, reason: str, ip: str | None = None) -
         record_event(action=Kind.ASSIST_ENDED, via=Via.HELPER, actor=locked.helper, subject=locked.citizen, ip=ip,
                      detail={"assist_session_id": locked.pk, "reason": reason, "done": locked.done})
         push_session_ended(locked.helper_id, locked.citizen_id)  # sent on commit
+        visit_session_ended(locked, ip=ip)  # the home visit it served is done (assist/visits.py)
     return locked
 
 

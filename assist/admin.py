@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from assist.models import Kiosk
+from assist.models import HelperArea, HelpPoint, Kiosk
 
 
 @admin.register(Kiosk)
@@ -12,3 +12,16 @@ class KioskAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # a helper registers a kiosk from the kiosk's own browser (it gets the cookie there)
+
+
+@admin.register(HelpPoint)
+class HelpPointAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "district", "is_active", "updated_at"]
+    list_filter = ["kind", "district", "is_active"]
+    search_fields = ["name", "address"]
+
+
+@admin.register(HelperArea)
+class HelperAreaAdmin(admin.ModelAdmin):
+    list_display = ["helper", "district"]
+    list_filter = ["district"]

@@ -9,6 +9,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
+from core.masking import mask_phone
+
 IDLE_LIMIT = dt.timedelta(minutes=2)
 
 
@@ -125,3 +128,155 @@ class AssistSession(models.Model):
 
     def done_labels(self) -> list[str]:
         return [str(Task(t).label) for t in self.done if t in ALL_TASKS]
+
+
+# --- help points (帮办点) and home visits (上门服务) ------------------------------------------------------
+
+
+class HelpPointKind(models.TextChoices):
+    COMMUNITY = "community", _("社区服务中心")
+    HOSPITAL = "hospital", _("医院医保窗口")
+    VILLAGE = "village", _("村卫生室")
+    BUREAU = "bureau", _("医保服务大厅")
+
+
+class HelpService(models.TextChoices):
+    ACTIVATE = "activate", _("激活医保码")
+    FAMILY = "family", _("亲情账户")
+    FILING = "filing", _("异地备案")
+    CLAIM = "claim", _("手工报销")
+    PAYMENT = "payment", _("缴费")
+    CHRONIC = "chronic", _("门诊慢特病")
+
+
+class HelpLanguage(models.TextChoices):
+    MANDARIN = "cmn", _("普通话")
+    CANTONESE = "yue", _("粤语")
+    WU = "wuu", _("吴语")
+    MINNAN = "nan", _("闽南语")
+    SICHUANESE = "sc", _("四川话")
+    MIAO = "hmn", _("苗语")
+    BOUYEI = "pcc", _("布依语")
+
+
+class HelpPoint(models.Model):
+    """A place where someone helps in person. Staff keep these in the admin; the directory is public."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("名称"), max_length=80)
+    kind = models.CharField(_("类型"), max_length=16, choices=HelpPointKind.choices)
+    district = models.CharField(_("所在地区（行政区划代码）"), max_length=6, db_index=True)
+    address = models.CharField(_("地址"), max_length=160)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    hours = models.CharField(_("开放时间"), max_length=160, help_text=_("比如：周一至周五 8:30-17:00"))
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    services = models.JSONField(_("能办的事"), default=list, blank=True)
+    languages = models.JSONField(_("会说的话"), default=list, blank=True)
+    is_active = models.BooleanField(_("开放中"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["district", "name"]
+        verbose_name = _("帮办点")
+        verbose_name_plural = _("帮办点")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def service_labels(self) -> list[str]:
+        return [str(HelpService(s).label) for s in self.services if s in HelpService.values]
+
+    def language_labels(self) -> list[str]:
+        return [str(HelpLanguage(s).label) for s in self.languages if s in HelpLanguage.values]
+
+
+class HelperArea(models.Model):
+    """A district a helper covers for home visits (one row per helper and district)."""
+
+    helper = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="helper_areas")
+    district = models.CharField(_("地区（行政区划代码）"), max_length=6, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["helper", "district"], name="one_area_row_per_district")]
+        verbose_name = _("帮办员服务范围")
+        verbose_name_plural = _("帮办员服务范围")
+
+    def __str__(self) -> str:
+        return f"{self.helper} · {self.district}"
+
+
+# What she may ask a helper to come and do: the session tasks a visit opens (the kiosk's own list).
+VISIT_TASKS = [Task.ACTIVATE, Task.BIND_FAMILY, Task.FILE_CROSS_REGION, Task.CLAIM, Task.CHRONIC, Task.CHECK_RECORDS]
+
+
+class VisitDays(models.TextChoices):
+    ANY = "any", _("哪天都行")
+    WEEKDAY = "weekday", _("周一到周五")
+    WEEKEND = "weekend", _("周六周日")
+
+
+class VisitWindow(models.TextChoices):
+    MORNING = "morning", _("上午（9点到12点）")
+    AFTERNOON = "afternoon", _("下午（2点到5点）")
+    ANY = "any", _("上午下午都行")
+
+
+class VisitStatus(models.TextChoices):
+    REQUESTED = "requested", _("等帮办员接单")
+    ACCEPTED = "accepted", _("帮办员已接单，等约时间")
+    SCHEDULED = "scheduled", _("已约好上门时间")
+    IN_PROGRESS = "in_progress", _("帮办员正在上门办理")
+    DONE = "done", _("已办完")
+    CANCELLED = "cancelled", _("已取消")
+
+
+OPEN_VISIT_STATUSES = (VisitStatus.REQUESTED, VisitStatus.ACCEPTED, VisitStatus.SCHEDULED)
+
+
+class HomeVisit(models.Model):
+    """上门服务: she (or her son with `act`) asks a helper of her district to come; it runs as a session."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("insurance.InsuredPerson", on_delete=models.PROTECT, related_name="home_visits")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    service = models.CharField(_("要办的事"), max_length=16, choices=Task.choices)
+    address = EncryptedTextField(_("上门地址"))
+    district = models.CharField(_("所在地区"), max_length=6, db_index=True)
+    preferred_days = models.CharField(_("哪几天方便"), max_length=8, choices=VisitDays.choices, default=VisitDays.ANY)
+    preferred_time = models.CharField(_("什么时候方便"), max_length=10, choices=VisitWindow.choices,
+                                      default=VisitWindow.ANY)
+    phone = EncryptedTextField(_("联系电话"))
+    note = models.CharField(_("还想说的"), max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=VisitStatus.choices, default=VisitStatus.REQUESTED, db_index=True)
+    helper = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
+    scheduled_on = models.DateField(null=True, blank=True)
+    scheduled_window = models.CharField(max_length=10, choices=VisitWindow.choices, blank=True)
+    session = models.ForeignKey(AssistSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("上门服务")
+        verbose_name_plural = _("上门服务")
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.service} · {self.status}"
+
+    @property
+    def masked_address(self) -> str:
+        """Enough for her to recognise (the street), never the door: the rest is starred."""
+        text = self.address or ""
+        keep = min(8, max(2, len(text) // 2))
+        return text[:keep] + "****" if len(text) > keep else "****"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_VISIT_STATUSES

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.db.models import F, Q
 from django.utils import timezone
 
-from assist.models import IDLE_LIMIT, AssistSession, SessionStatus, Task
+from assist.models import IDLE_LIMIT, AssistSession, HelperArea, HomeVisit, SessionStatus, Task, VisitStatus
 
 
 def open_sessions_of(helper):
@@ -41,3 +42,13 @@ def pending_remote_approvals_for(user):
     """Sessions waiting for this family member's remote approval."""
     return AssistSession.objects.filter(consent_proxy=user, status=SessionStatus.AWAITING_CONSENT).select_related(
         "helper", "citizen")
+
+
+def visit_queue_for(helper) -> list[HomeVisit]:
+    """上门服务 for a helper: new requests in his districts, then those he took and has not finished; the ones
+    with a day first, soonest first."""
+    districts = list(HelperArea.objects.filter(helper=helper).values_list("district", flat=True))
+    return list(HomeVisit.objects.filter(
+        Q(status=VisitStatus.REQUESTED, district__in=districts)
+        | Q(helper=helper, status__in=(VisitStatus.ACCEPTED, VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS)))
+        .select_related("person").order_by(F("scheduled_on").asc(nulls_last=True), "created_at"))

@@ -22,7 +22,7 @@ from assist import actions
 from assist.forms import BindFamilyForm, CodeForm, FindCitizenForm, KioskForm, WitnessForm
 from assist.middleware import KIOSK_COOKIE
 from assist.models import AssistSession, ConsentVia, EndReason, SessionStatus, Task
-from assist.selectors import pending_remote_approvals_for, session_for_helper
+from assist.selectors import pending_remote_approvals_for, session_for_helper, visit_queue_for
 from audit.kinds import Kind
 from core.client_address import client_ip
 from core.qr import qr_png_data_uri
@@ -91,6 +91,7 @@ def _dashboard(request: HttpRequest, *, unconfirmed: AssistSession | None = None
         "waiting": [s for s in sessions if s.status == SessionStatus.AWAITING_CONSENT and s.consent_proxy_id],
         "review": review,
         "unconfirmed": unconfirmed.public_id if unconfirmed else None,
+        "visit_queue": visit_queue_for(request.user)[:5],  # 上门服务 waiting for this helper
     })
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest, HttpResponse
 
 COOKIE_NAME = "elder_mode"
@@ -33,6 +35,8 @@ def remember_elder_mode(response: HttpResponse, enabled: bool) -> None:
 VOICE_COOKIE = "voice"  # "on" plays each step's guide and each result by itself
 VOICE_LANG_COOKIE = "voice_lang"  # "cmn" Mandarin, "yue" Cantonese
 VOICE_RATE_COOKIE = "voice_rate"  # "normal" or "slow"
+VOICE_PACK_COOKIE = "voice_pack"  # a community dialect pack's code ("wuu-hz"), or absent: synthesized voice
+PACK_CODE = re.compile(r"^[a-z0-9-]{2,16}$")
 VOICE_LANGS = ("cmn", "yue")
 VOICE_RATES = ("normal", "slow")
 
@@ -49,9 +53,16 @@ def voice_preferences(request: HttpRequest) -> dict[str, str | bool]:
         "voice_on": voice == "on",
         "voice_lang": lang if lang in VOICE_LANGS else "cmn",
         "voice_rate": rate if rate in VOICE_RATES else "normal",
+        # Only its shape is checked here (this runs on every page); a pack that does not exist, or has no clip
+        # for a guide, falls back to the synthesized voice (elder_mode/voice/views.py).
+        "voice_pack": pack if (pack := request.COOKIES.get(VOICE_PACK_COOKIE, "")) and PACK_CODE.match(pack) else "",
     }
 
 
-def remember_voice(response: HttpResponse, *, on: bool, lang: str, rate: str) -> None:
+def remember_voice(response: HttpResponse, *, on: bool, lang: str, rate: str, pack: str | None = None) -> None:
     for name, value in ((VOICE_COOKIE, "on" if on else "off"), (VOICE_LANG_COOKIE, lang), (VOICE_RATE_COOKIE, rate)):
         response.set_cookie(name, value, max_age=COOKIE_AGE, samesite="Lax", httponly=True)
+    if pack:
+        response.set_cookie(VOICE_PACK_COOKIE, pack, max_age=COOKIE_AGE, samesite="Lax", httponly=True)
+    elif pack is not None:
+        response.delete_cookie(VOICE_PACK_COOKIE, samesite="Lax")

@@ -7,7 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.safe_next import safe_next
 from elder_mode.actions import set_elder_mode
 from elder_mode.glossary import TERMS
+from elder_mode.packs.selectors import packs_with_clips
 from elder_mode.preferences import VOICE_LANGS, VOICE_RATES, remember_elder_mode, remember_voice, voice_preferences
+from elder_mode.voice.guides import GUIDES
 
 
 @require_POST
@@ -29,12 +31,17 @@ def voice_settings(request: HttpRequest) -> HttpResponse:
         lang = request.POST.get("voice_lang")
         rate = request.POST.get("voice_rate")
         on = request.POST.get("voice_on") == "on"
+        pack = request.POST.get("voice_pack", "")
         response = redirect(_safe_next(request))
         remember_voice(response, on=on, lang=lang if lang in VOICE_LANGS else "cmn",
-                       rate=rate if rate in VOICE_RATES else "normal")
+                       rate=rate if rate in VOICE_RATES else "normal",
+                       pack=pack if pack in {p.code for p, n in packs_with_clips() if n} else "")
         return response
     return render(request, "elder_mode/voice_settings.html", {"prefs": voice_preferences(request),
-                                                              "next": _safe_next(request)})
+                                                              "next": _safe_next(request),
+                                                              "dialect_packs": [(p, n) for p, n in packs_with_clips()
+                                                                                if n],
+                                                              "guide_count": len(GUIDES)})
 
 
 def glossary(request: HttpRequest) -> HttpResponse:

@@ -22,4 +22,5 @@ app.conf.beat_schedule = {
     "notices-weekly-digest": {"task": "notices.tasks.send_weekly_digests",
                               "schedule": crontab(hour=9, minute=0, day_of_week="mon")},
     "complaints-clock": {"task": "feedback.tasks.watch_complaint_clocks", "schedule": 60.0},
+    "practice-expiry": {"task": "learn.tasks.delete_expired_practice_sessions", "schedule": 600.0},
 }

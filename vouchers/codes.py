@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.practice import is_practice_code, practice_code_refused
+
 VERSION = 1
 _HEADER = struct.Struct(">B4s16sQ12s")
 SIGNED_LEN = _HEADER.size
@@ -107,6 +109,9 @@ def verify_code_token(
 ) -> CodeClaims:
     """Check form, signature and age. Whether the voucher is active or the token used is the caller's."""
     text = (token or "").strip()
+    if is_practice_code(text):  # learn's practice code (core/practice.py): refused here, her practice page is told
+        practice_code_refused(text)
+        raise CodeTokenError("code_practice", _("这是练习用的医保码，不能结算。请让她打开真的医保码。"))
     if not text:
         raise CodeTokenError("code_missing", _("没有收到医保码，请重新扫码。"))
     if len(text) > 400 or not _TOKEN_TEXT.fullmatch(text):

@@ -23,6 +23,8 @@ def voice_guide(context, key: str) -> dict:
     rate = context.get("voice_rate", "normal")
     try:
         url = reverse("elder_mode:voice_guide", kwargs={"lang": lang, "rate": rate, "key": key})
+        if context.get("voice_pack"):  # her dialect pack is in the URL, so no cache mixes a clip and a synth
+            url += f"?pack={context['voice_pack']}"
     except NoReverseMatch:
         url = ""
     return {"key": key, "url": url, "text": _guide_text(key)}

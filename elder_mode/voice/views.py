@@ -14,6 +14,8 @@ from django.views.decorators.http import require_safe
 from core import rate_limit
 from core.client_address import client_ip
 from core.crypto import blind_index
+from elder_mode.packs.selectors import current_clip
+from elder_mode.preferences import PACK_CODE
 from elder_mode.voice.cache import CachedAudio, get_or_synthesize
 from elder_mode.voice.engines import LANGS, RATES, VoiceUnavailable
 from elder_mode.voice.guides import GUIDES, guide_text
@@ -22,6 +24,7 @@ from elder_mode.voice.text import UnspeakableText, clean_spoken_text
 log = logging.getLogger(__name__)
 
 GUIDE_MAX_AGE = 24 * 3600
+PACK_GUIDE_MAX_AGE = 600
 SAY_MAX_AGE = 3600
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -94,7 +97,25 @@ def guide_audio(request: HttpRequest, lang: str, rate: str, key: str) -> HttpRes
         return bad
     if key not in GUIDES:
         return _plain("没有这段语音说明。", 404)
-    return _speak(request, guide_text(key, lang), lang, rate, f"public, max-age={GUIDE_MAX_AGE}")
+    pack = request.GET.get("pack", "")
+    if pack:  # she chose a community dialect pack: its approved clip of these words, else the synthesized guide
+        clip = current_clip(pack, key) if PACK_CODE.match(pack) else None
+        if clip is not None and clip.audio:
+            try:
+                item = CachedAudio(path=Path(clip.audio.path), content_type="audio/mpeg", engine="clip",
+                                   bytes=clip.audio.size, cached=True)
+                response = _audio_response(request, item, f"public, max-age={PACK_GUIDE_MAX_AGE}")
+            except OSError as exc:  # the clip's file is missing: the synthesized voice still speaks
+                log.error("voice clip %s: %s", clip.public_id, exc)
+            else:
+                response["X-Voice-Source"] = "clip"
+                return response
+        # Kept briefly: a clip approved later replaces the synthesized answer at this same URL.
+        response = _speak(request, guide_text(key, lang), lang, rate, f"public, max-age={PACK_GUIDE_MAX_AGE}")
+    else:
+        response = _speak(request, guide_text(key, lang), lang, rate, f"public, max-age={GUIDE_MAX_AGE}")
+    response["X-Voice-Source"] = "synth"
+    return response
 
 
 def _over_limit(request: HttpRequest) -> bool:
