@@ -115,7 +115,7 @@ def start_asgi_server(env: dict[str, str], log_dir: Path) -> Service:
 
     port = free_port()
     server = spawn("uvicorn", [str(VENV_BIN / "uvicorn"), "portal.asgi:application", "--host", "127.0.0.1",
-                               "--port", str(port), "--ws", "websockets", "--lifespan", "off",
+                               "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off",
                                "--no-access-log", "--log-level", "warning", "--backlog", "4096"], env, log_dir)
     server.url = f"http://127.0.0.1:{port}"
     session = requests.Session()
