@@ -42,7 +42,7 @@ class Command(BaseCommand):
             if ensure_database(url):
                 self.stdout.write(f"created database {urlsplit(url).path.lstrip('/')}")
         except psycopg.Error as exc:
-            raise CommandError(f"PostgreSQL at {urlsplit(url).hostname}:{urlsplit(url).port} did not answer: {exc}")
+            raise CommandError(f"PostgreSQL at {urlsplit(url).hostname}:{urlsplit(url).port} did not answer: {exc}") from None
         call_command("migrate", interactive=False, verbosity=0)
         if demo:
             call_command("seed_demo")
