@@ -104,6 +104,11 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=false LOG_LEVEL=WARNING \
 		CELERY_TASK_ALWAYS_EAGER=false $(BIN)/python manage.py bench --fresh-stores $(BENCH_ARGS)
 
+# The soak (issue 16): ten minutes of pushes across the processes, every message counted at each stage.
+SOAK_ARGS ?= --soak-seconds 600 --soak-rate 300
+soak: $(STAMP)
+	$(MAKE) bench BENCH_ARGS="--measure soak --clients 1000 $(SOAK_ARGS)"
+
 # Re-pin every dependency after changing pyproject.toml (needs the package index).
 lock: $(STAMP)
 	$(BIN)/python -m pip install -q pip-tools==7.6.2
