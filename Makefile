@@ -12,7 +12,7 @@ SERVICE_REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-service bench lint lock messages system-deps install clean
+.PHONY: run run-prod test test-fast test-service bench soak lint lock messages system-deps install clean
 
 # Exactly the locked tree (requirements.lock, hashes checked), then the project itself without resolving again.
 $(STAMP): pyproject.toml requirements.lock
@@ -49,8 +49,36 @@ run: $(STAMP) system-deps messages
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py build_voice_guides
 	@echo "医保通 is at http://$(HOST):$(PORT)/  (SMS codes: http://$(HOST):$(PORT)/dev/outbox/)"
-	$(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --reload --reload-include '*.html' \
+	$(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --reload --reload-include '*.html' \
 		--reload-exclude '.venv/*' --reload-exclude 'var/*'
+
+# The production stack on one machine (docs/scale.md, README "Production"): WEB_PROCESSES ASGI processes on
+# ports WEB_BASE_PORT, WEB_BASE_PORT+1, …; WORKERS Celery worker processes and one beat; kept running by
+# supervisord (deploy/supervisord.conf) on PostgreSQL and Redis, the channel layer sharded over the Redis
+# servers in CHANNEL_REDIS_HOSTS (a second redis-server is started on SECOND_REDIS_PORT; set it empty when
+# CHANNEL_REDIS_HOSTS names servers of their own). Ctrl-C stops everything.
+PROD_SETTINGS ?= portal.settings.dev
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yibaotong
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/3
+SECOND_REDIS_PORT ?= 6380
+CHANNEL_REDIS_HOSTS ?= redis://127.0.0.1:6379/5,redis://127.0.0.1:$(SECOND_REDIS_PORT)/0
+WEB_PROCESSES ?= 2
+WEB_BASE_PORT ?= 8001
+WORKERS ?= 2
+RUN_DIR ?= $(CURDIR)/var/prod
+PROD_ENV = DJANGO_SETTINGS_MODULE=$(PROD_SETTINGS) DEBUG=false CELERY_TASK_ALWAYS_EAGER=false \
+	DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) CHANNEL_REDIS_HOSTS=$(CHANNEL_REDIS_HOSTS) \
+	WEB_PROCESSES=$(WEB_PROCESSES) WEB_BASE_PORT=$(WEB_BASE_PORT) WEB_HOST=$(HOST) WORKERS=$(WORKERS) \
+	RUN_DIR=$(RUN_DIR) APP_DIR=$(CURDIR) VENV_BIN=$(CURDIR)/$(BIN)
+run-prod: $(STAMP) system-deps messages
+	@mkdir -p $(RUN_DIR)/extra && rm -f $(RUN_DIR)/extra/*.conf
+	@if [ -n "$(SECOND_REDIS_PORT)" ]; then printf '%s\n' '[program:redis-shard]' \
+		'command=redis-server --port $(SECOND_REDIS_PORT) --bind 127.0.0.1 --save "" --appendonly no' \
+		'priority=1' 'autorestart=true' 'redirect_stderr=true' 'stdout_logfile=$(RUN_DIR)/redis-shard.log' \
+		> $(RUN_DIR)/extra/redis-shard.conf; fi
+	$(PROD_ENV) $(BIN)/python manage.py prepare_stack --demo
+	@echo "医保通 (production stack): http://$(HOST):$(WEB_BASE_PORT)/ … $(WEB_PROCESSES) processes; logs in $(RUN_DIR)"
+	$(PROD_ENV) exec $(BIN)/supervisord -c deploy/supervisord.conf
 
 test: $(STAMP) system-deps messages
 	$(BIN)/ruff check .
@@ -75,6 +103,11 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=false LOG_LEVEL=WARNING \
 		CELERY_TASK_ALWAYS_EAGER=false $(BIN)/python manage.py bench --fresh-stores $(BENCH_ARGS)
+
+# The soak (issue 16): ten minutes of pushes across the processes, every message counted at each stage.
+SOAK_ARGS ?= --soak-seconds 600 --soak-rate 300
+soak: $(STAMP)
+	$(MAKE) bench BENCH_ARGS="--measure soak --clients 1000 $(SOAK_ARGS)"
 
 # Re-pin every dependency after changing pyproject.toml (needs the package index).
 lock: $(STAMP)

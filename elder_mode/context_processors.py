@@ -9,7 +9,8 @@ def elder_mode(request: HttpRequest) -> dict:
     return {
         "elder_mode": getattr(request, "elder_mode", False),
         "elder_mode_chosen": getattr(request, "elder_mode_chosen", True),
-        "session_seconds": settings.SESSION_COOKIE_AGE,
+        # The row's expiry slides at most once per SESSION_REFRESH_SECONDS: the page counts from the earliest it may be.
+        "session_seconds": settings.SESSION_COOKIE_AGE - settings.SESSION_REFRESH_SECONDS,
         "nearest_help_point": _nearest(request),
         **voice_preferences(request),
     }

@@ -12,12 +12,12 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.template.loader import render_to_string
 
+from live.auth import db_call
 from live.fragments import COUNTER_SOCKET, STATUS_SOCKET, current_state, languages, render
 from live.groups import institution_group, person_group, session_group, user_group, watchers_group
 from live.publish import COUNTERS, PERSON, USER, WATCHERS
@@ -74,7 +74,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=SIGNED_OUT)
             return
         self.session_user_id = user.pk
-        groups = await database_sync_to_async(self.authorize)(user)
+        groups = await db_call(self.authorize)(user)
         if groups is None:
             await self.close(code=FORBIDDEN)
             return
@@ -83,7 +83,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         # On (re)connect the page gets the current state at once: nothing missed while away.
-        for html in await database_sync_to_async(self.render_current)(user):
+        for html in await db_call(self.render_current)(user):
             await self.send(text_data=html)
 
     async def disconnect(self, code: int) -> None:
@@ -136,7 +136,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         stops the flow: the next push finds the session gone and closes the socket instead."""
         if self.ended:
             return False
-        if await database_sync_to_async(session_is_alive)(self.session_key, self.session_user_id):
+        if await db_call(session_is_alive)(self.session_key, self.session_user_id):
             return True
         await self.end()
         return False
@@ -176,7 +176,7 @@ class StatusConsumer(_LiveConsumer):
     async def still_may_watch(self, person_id: int) -> bool:
         """Access is checked again for each watched message, so a grant revoked (or a helper session ended) a
         moment ago stops the flow even if its announcement was lost."""
-        if await database_sync_to_async(may_watch)(self.scope["user"], person_id):
+        if await db_call(may_watch)(self.scope["user"], person_id):
             return True
         await self.stop_watching(person_id, announce=True)
         return False
@@ -199,7 +199,7 @@ class StatusConsumer(_LiveConsumer):
             del self.watch_slots[target]
             await self.send(text_data=render_to_string("live/_emptied.html", {"target": target}))
         if announce:
-            for html in await database_sync_to_async(self._render_each)(ended_kinds, person_id):
+            for html in await db_call(self._render_each)(ended_kinds, person_id):
                 await self.send(text_data=html)
 
     def _render_each(self, kinds: tuple[str, ...], ref: Any) -> list[str]:

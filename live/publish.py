@@ -20,6 +20,7 @@ from django.db import transaction
 
 from live.fragments import fragment_kind, render_all
 from live.groups import institution_group, person_group, session_group, user_group, watchers_group
+from live.loop import run_on_push_loop, uses_push_loop
 
 log = logging.getLogger(__name__)
 PUSH_TIMEOUT = 2.0  # seconds for one publication to reach all its groups
@@ -84,9 +85,19 @@ def send_now(events: list[Event]) -> None:
         rendered: dict[tuple[str, Any], dict[str, str]] = {}  # the same event to several audiences: rendered once
         messages = [message for message in (_message(event, rendered) for event in events) if message is not None]
         if messages:
-            async_to_sync(_send_all)(layer, messages)
+            _run(layer, lambda: _send_all(layer, messages))
     except Exception:  # never fail the caller: the state is committed, pages catch up on reconnect
         log.warning("publishing %s failed", ", ".join(e.kind for e in events), exc_info=True)
+
+
+def _run(layer, make) -> None:
+    if uses_push_loop(layer):
+        run_on_push_loop(make, timeout=PUSH_TIMEOUT + 1)
+    else:
+        async def call() -> None:
+            await make()
+
+        async_to_sync(call)()
 
 
 def _label(event: Event) -> str:
@@ -136,6 +147,6 @@ def close_session_sockets(session_key: str | None) -> None:
             await asyncio.wait_for(layer.group_send(session_group(session_key), {"type": "session.ended"}),
                                    timeout=PUSH_TIMEOUT)
 
-        async_to_sync(send)()
+        _run(layer, send)
     except Exception:
         log.warning("closing the sockets of an ended session failed", exc_info=True)

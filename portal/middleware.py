@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 
 # Methods whose body the API reads; each must be JSON (docs/threat-model.md).
 _BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -120,3 +122,44 @@ def _chunked_body_over(request: HttpRequest, limit: int) -> bool:
     request._body = body
     request._stream = io.BytesIO(body)
     return False
+
+
+class SlidingSessionMiddleware:
+    """A signed-in session stays open while she uses it (SESSION_COOKIE_AGE of quiet closes it), but the
+    session row is written at most once every SESSION_REFRESH_SECONDS instead of on every page: a write per
+    GET was a third of the code page's time under load (docs/scale.md). Placed after SessionMiddleware, so
+    its response phase runs first and SessionMiddleware saves what it marks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or session.modified:
+            return response
+        now = int(time.time())
+        try:
+            refreshed = int(session.get(REFRESHED_KEY, 0))
+        except (TypeError, ValueError):
+            refreshed = 0
+        if now - refreshed >= settings.SESSION_REFRESH_SECONDS:
+            session[REFRESHED_KEY] = now  # marks it modified: SessionMiddleware saves it with a new expiry
+        return response
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Compress pages, fragments and JSON; leave audio, images and files alone (already compressed, and a
+    voice clip must keep its byte ranges). Static files are compressed ahead of time by WhiteNoise.
+    Pages that carry secrets are not open to BREACH-style guessing: the CSRF token is masked afresh on every
+    response and a code token is new on every page (docs/decisions.md)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        content_type = response.get("Content-Type", "").split(";")[0].strip()
+        if not (content_type.startswith("text/") or content_type in _COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)
+
+
+_COMPRESSIBLE = {"application/json", "application/javascript", "image/svg+xml"}
+REFRESHED_KEY = "_refreshed_at"

@@ -258,7 +258,7 @@ def _enqueue(settlement_id: int) -> None:
 def presettle(settlement_id: int) -> Settlement | None:
     """received → presettled with the provisional split. Does nothing if it already moved on."""
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().select_related("person", "institution").get(
+        settlement = Settlement.objects.select_for_update(of=("self",)).select_related("person", "institution").get(
             pk=settlement_id)
         if settlement.status != Status.RECEIVED:
             return settlement
@@ -282,7 +282,7 @@ def presettle(settlement_id: int) -> Settlement | None:
 def finalize_settlement(settlement_id: int) -> Settlement:
     """presettled → settled: book accumulators and the personal account exactly once."""
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().select_related("institution").get(pk=settlement_id)
+        settlement = Settlement.objects.select_for_update(of=("self",)).select_related("institution").get(pk=settlement_id)
         if settlement.status != Status.PRESETTLED or settlement.booked:
             return settlement
         try:
@@ -377,7 +377,7 @@ def report_not_me(settlement: Settlement, *, reporter: str, user=None, ip: str |
     """Open the dispute for staff, once: a second report (or two at the same instant) finds the first.
     Returns the dispute and whether this report opened it."""
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().select_related("person").get(pk=settlement.pk)
+        settlement = Settlement.objects.select_for_update(of=("self",)).select_related("person").get(pk=settlement.pk)
         existing = SettlementDispute.objects.filter(settlement=settlement).first()
         if existing is not None:
             return existing, False
@@ -396,7 +396,7 @@ def clear_offline_flag(settlement: Settlement, *, staff) -> Settlement:
     """Staff have checked a flagged offline settlement (the same code offline at two institutions within
     minutes) and found it in order: it leaves their queue. Clearing it twice changes nothing."""
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().select_related("person").get(pk=settlement.pk)
+        settlement = Settlement.objects.select_for_update(of=("self",)).select_related("person").get(pk=settlement.pk)
         if not settlement.flagged:
             return settlement
         settlement.flagged = False
@@ -408,7 +408,7 @@ def clear_offline_flag(settlement: Settlement, *, staff) -> Settlement:
 
 def close_dispute(dispute: SettlementDispute, *, staff, note: str) -> SettlementDispute:
     with transaction.atomic():
-        dispute = SettlementDispute.objects.select_for_update().select_related("settlement__person").get(pk=dispute.pk)
+        dispute = SettlementDispute.objects.select_for_update(of=("self",)).select_related("settlement__person").get(pk=dispute.pk)
         if dispute.status == DisputeStatus.CLOSED:
             return dispute
         dispute.status, dispute.closed_at, dispute.closed_by = DisputeStatus.CLOSED, timezone.now(), staff

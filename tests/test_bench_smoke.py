@@ -63,20 +63,28 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
                CELERY_TASK_ALWAYS_EAGER="false")
     result = subprocess.run(
         [sys.executable, "manage.py", "bench", "--fresh-stores", "--json", "--clients", "5", "--settlements", "5",
-         "--concurrency", "2", "--sustained", "5", "--sustained-concurrency", "3"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+         "--concurrency", "2", "--sustained", "5", "--sustained-concurrency", "3", "--proxy-every", "2",
+         "--page-seconds", "1", "--page-clients", "2", "--soak-seconds", "3", "--soak-rate", "20", "--soak-threads", "2",
+         "--measure", "push,phone,sustained,pages,voice,soak"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, f"bench failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     sections = {s["key"]: s for s in report["sections"]}
 
-    assert list(sections) == ["push", "phone", "sustained", "voice"]
+    assert list(sections) == ["push", "phone", "sustained", "pages", "voice", "soak"]
     assert report["problems"] == []
+    # The production topology: two ASGI processes, two worker processes, the layer over two Redis servers.
+    assert report["environment"]["ASGI"].startswith("2 uvicorn processes")
+    assert report["environment"]["channel layer"] == "channels-redis over 2 Redis server(s)"
     push = sections["push"]
     assert push["figures"]["pushes"] == 5
-    assert push["figures"]["received"] == 5
+    # Every other citizen has a son following her (3 of 5), and the counter hears all five.
+    assert push["figures"]["received (her/sons/counter)"] == "5/3/5"
     assert push["figures"]["messages lost"] == 0
     assert push["figures"]["misrouted"] == 0
+    assert push["figures"]["connect failures"] == 0
+    assert push["figures"]["sockets per process"] == "7/7"  # 10 citizens, 3 sons, 1 counter: in turn
     latency = push["latency_ms"]["commit → fragment at her socket"]
     assert latency["count"] == 5
     assert 0 <= latency["p50"] <= latency["p99"] <= latency["max"]
@@ -88,6 +96,12 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
     assert sustained["figures"]["settled"] == "5/5"
     assert sustained["figures"]["submitted per s"] > 0
     assert sustained["figures"]["settled per s"] > 0
+    pages = sections["pages"]
+    assert pages["figures"]["failed requests"] == 0
+    assert pages["figures"]["code page requests per s"] > 0 and pages["figures"]["bare view requests per s"] > 0
+    soak = sections["soak"]
+    assert soak["figures"]["committed"] > 0 and soak["figures"]["publish failures (lost at publishing)"] == 0
+    assert soak["figures"]["lost at delivery her/sons/counter"] == "0/0/0"
 
     # Cleaned up: the benchmark's database is gone and its Redis databases are empty.
     with psycopg.connect(os.environ["DATABASE_URL"], connect_timeout=3) as conn:
@@ -130,7 +144,7 @@ def test_a_later_measurement_plugs_into_the_same_command_under_its_own_name():
 
     register_measurement(key)(measure_something_else)
     try:
-        assert available_measures()[:3] == ["push", "phone", "sustained"]
+        assert available_measures()[:5] == ["push", "phone", "sustained", "pages", "soak"]
         assert available_measures()[-1] == key
         assert extra_measurements()[key] is measure_something_else
         with pytest.raises(ValueError):

@@ -59,3 +59,50 @@ def test_a_listener_outside_the_group_hears_nothing(services):
     heard, outsider_heard = async_to_sync(send_and_listen_inside_and_elsewhere)()
     assert heard == {"type": "settlement.status", "status": "paid"}
     assert outsider_heard is False  # ...and the outsider does not
+
+
+@pytest.mark.service
+def test_pushes_from_a_worker_thread_reuse_their_redis_connections(services):
+    """A Celery task publishes from plain sync code, each time on whatever thread runs it. Sixty pushes from
+    sixty fresh threads travel over the process's one push loop: a handful of Redis connections, not one or
+    more per push (docs/scale.md), and every message arrives."""
+    import threading
+
+    import redis
+
+    from live.publish import _run
+
+    layer = get_channel_layer()
+    listener = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    group = f"push-{uuid.uuid4().hex}"
+
+    async def join() -> str:
+        channel = await listener.new_channel()
+        await listener.group_add(group, channel)
+        return channel
+
+    channel = async_to_sync(join)()
+    info = redis.Redis.from_url(settings.REDIS_URL)
+    before = info.info("stats")["total_connections_received"]
+
+    def push(n: int) -> None:
+        async def send() -> None:
+            await layer.group_send(group, {"type": "live.fragment", "n": n})
+
+        _run(layer, send)
+
+    for n in range(60):
+        thread = threading.Thread(target=push, args=(n,))
+        thread.start()
+        thread.join(5)
+    opened = info.info("stats")["total_connections_received"] - before
+
+    async def drain() -> list[int]:
+        got = []
+        while len(got) < 60:
+            got.append((await asyncio.wait_for(listener.receive(channel), timeout=5))["n"])
+        await listener.group_discard(group, channel)
+        return got
+
+    assert sorted(async_to_sync(drain)()) == list(range(60))
+    assert opened <= 6, f"{opened} Redis connections for 60 pushes"

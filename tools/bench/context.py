@@ -4,6 +4,7 @@ a signed API client, and helpers to run blocking work (the ORM, HTTP) off the ev
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import queue
 import threading
@@ -17,7 +18,7 @@ import requests
 from django.db import connections
 
 from settlement.signing import signed_headers
-from tools.bench.people import BenchInstitution, Citizen, bill_payload
+from tools.bench.people import BenchInstitution, Citizen, Watcher, bill_payload
 from tools.bench.sockets import SocketPool
 from vouchers.codes import issue_code_token
 
@@ -34,9 +35,19 @@ class BenchConfig:
     sustained_concurrency: int = 20
     push_threads: int = 2
     connect_concurrency: int = 100
-    worker_pool: str = "prefork"
-    worker_concurrency: int = 2
-    measures: tuple[str, ...] = ("push", "phone", "sustained", "voice")
+    asgi_processes: int = 2  # uvicorn processes; sockets and API requests are spread over them in turn
+    workers: int = 2  # Celery worker processes (one worker = one process: pool solo unless asked otherwise)
+    worker_pool: str = "solo"
+    worker_concurrency: int = 1
+    shards: int = 2  # Redis servers under the channel layer (a second redis-server is started for the run)
+    proxy_every: int = 5  # every n-th citizen has a son whose page follows her settlements (0: none)
+    counter_socket: bool = True  # one counter page of the institution, which hears every API settlement
+    page_seconds: float = 10.0  # the code page and the bare view are each loaded this long
+    page_clients: int = 8  # HTTP keep-alive clients loading them
+    soak_seconds: float = 600.0
+    soak_rate: int = 300  # pushes per second offered during the soak
+    soak_threads: int = 6
+    measures: tuple[str, ...] = ("push", "phone", "sustained", "pages", "voice")
     server_conn_max_age: int | None = None  # None: the project's settings; a number replaces CONN_MAX_AGE
     final_timeout: float = 30.0  # the longest a settlement's final fragment may take before it counts as lost
 
@@ -47,6 +58,9 @@ class BenchConfig:
 
     def needs_worker(self) -> bool:
         return bool({"phone", "sustained"} & set(self.measures))
+
+    def citizens_needed_for_soak(self) -> int:
+        return self.clients
 
 
 @dataclass(frozen=True)
@@ -65,8 +79,9 @@ class SignedClient:
     """The counter's side of the institution API: fresh code, signed POST. Blocking calls run in a pool of
     `threads` threads, each with its own keep-alive connection to the server."""
 
-    def __init__(self, base_url: str, institution: BenchInstitution, threads: int) -> None:
-        self.base_url, self.institution = base_url, institution
+    def __init__(self, base_urls: list[str], institution: BenchInstitution, threads: int) -> None:
+        self.base_urls, self.institution = base_urls, institution
+        self._turn = itertools.count()
         self.executor = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="bench-http")
         self._local = threading.local()
         self._sessions: list[Any] = []
@@ -89,7 +104,8 @@ class SignedClient:
                    "Content-Type": "application/json"}
         session = self._session()
         sent = time.time()
-        response = session.post(self.base_url + SETTLEMENTS_PATH, data=body, headers=headers, timeout=30)
+        base_url = self.base_urls[next(self._turn) % len(self.base_urls)]
+        response = session.post(base_url + SETTLEMENTS_PATH, data=body, headers=headers, timeout=30)
         answered = time.time()
         try:
             payload = response.json()
@@ -109,9 +125,10 @@ class SignedClient:
 @dataclass
 class BenchContext:
     config: BenchConfig
-    server_url: str
+    server_urls: list[str]
     institution: BenchInstitution
     citizens: list[Citizen]
+    watchers: list[Watcher]
     pool: SocketPool
     api: SignedClient
     notes: dict[str, object] = field(default_factory=dict)

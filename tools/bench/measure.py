@@ -1,4 +1,4 @@
-"""The three measurements of the benchmark (README, "Performance")."""
+"""The measurements of the benchmark (README, "Performance"; goals from issue 16, printed beside each figure)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,30 @@ from django.db import transaction
 
 from settlement.push import push_settlement
 from tools.bench.context import BenchContext, PostResult
-from tools.bench.people import create_presettled, mark_settled
+from tools.bench.pages import page_rates
+from tools.bench.people import COUNTER_INDEX, WATCHER_BASE, create_presettled, mark_settled
 from tools.bench.report import Section
+from tools.bench.soak import soak
 from tools.bench.stats import Latency, rate
 
 PHONE_GOAL_P95_MS = 1000.0
+PUSH_GOAL_P99_MS = 50.0
+SUSTAINED_GOAL_PER_S = 100.0
 
 
 async def push_latency(ctx: BenchContext) -> Section:
-    """N citizens' sockets open on one ASGI process; each citizen's settlement is committed as settled, and
-    its push runs on commit exactly as in the worker (`transaction.on_commit(push_settlement)`).
-    Clock: from the commit to the fragment at her socket."""
+    """Every citizen's socket open (spread over the ASGI processes), her son's for some, one counter's; each
+    citizen's settlement is committed as settled, and its push runs on commit exactly as in the worker
+    (`transaction.on_commit(push_settlement)`), from `push_threads` threads of this process.
+    Clock: from the commit to the fragment at her socket (and at her son's, and at the counter's)."""
     citizens = ctx.citizens[: ctx.config.clients]
     connected = [c for c in citizens if c.index in ctx.pool.sockets]
     rows = await ctx.in_thread(create_presettled, connected, ctx.institution)
     expected_socket = {public_id: c.index for (_sid, public_id), c in zip(rows, connected, strict=True)}
+    with_son = {c.index for c in connected} & {w.principal_index for w in ctx.watchers
+                                                 if w.index in ctx.pool.sockets}
+    son_ids = {public_id for public_id, index in expected_socket.items() if index in with_son}
+    counter_ids = set(expected_socket) if COUNTER_INDEX in ctx.pool.sockets else set()
     committed: dict[str, float] = {}
 
     def settle_and_clock(row: tuple[int, str]) -> None:
@@ -38,28 +47,48 @@ async def push_latency(ctx: BenchContext) -> Section:
     await ctx.in_threads(settle_and_clock, rows, ctx.config.push_threads)
     pushed_in = time.time() - started
     public_ids = [public_id for _sid, public_id in rows]
-    await ctx.pool.wait_for_all(public_ids, timeout=ctx.config.final_timeout)
+    await ctx.pool.wait_for_all(public_ids, timeout=ctx.config.final_timeout,
+                                also={"son": son_ids, "counter": counter_ids})
 
-    received = [p for p in public_ids if p in ctx.pool.finals]
-    latencies = [ctx.pool.finals[p].at - committed[p] for p in received if p in committed]
-    misrouted = sum(1 for p in received if ctx.pool.finals[p].socket != expected_socket[p])
-    not_settled = sum(1 for p in received if ctx.pool.finals[p].status != "settled")
+    pool = ctx.pool
+    received = [p for p in public_ids if p in pool.finals]
+    latency = Latency.of_seconds(pool.finals[p].at - committed[p] for p in received if p in committed)
+    misrouted = sum(1 for p in received if pool.finals[p].socket != expected_socket[p])
+    not_settled = sum(1 for p in received if pool.finals[p].status != "settled")
     lost = len(public_ids) - len(received)
+    son_lost = len(son_ids - pool.son_finals.keys())
+    counter_lost = len(counter_ids - pool.counter_finals.keys())
+    son_misrouted = sum(1 for p in son_ids & pool.son_finals.keys()
+                        if pool.son_finals[p].socket - WATCHER_BASE != expected_socket[p])
     section = Section(
-        "push", f"Push latency — {len(citizens)} citizens' sockets on one ASGI process",
-        latencies={"commit → fragment at her socket": Latency.of_seconds(latencies)},
-        figures={
-            "clients connected": f"{len(connected)}/{len(citizens)}",
-            "pushes": len(rows), "received": len(received), "messages lost": lost, "misrouted": misrouted,
-            "committed+pushed per s": rate(len(rows), pushed_in),
+        "push", f"Push latency — {len(citizens)} citizens' sockets over {len(ctx.server_urls)} ASGI processes",
+        latencies={
+            "commit → fragment at her socket": latency,
+            "commit → fragment at her son's socket": Latency.of_seconds(
+                pool.son_finals[p].at - committed[p] for p in son_ids & pool.son_finals.keys() if p in committed),
+            "commit → fragment at the counter's socket": Latency.of_seconds(
+                pool.counter_finals[p].at - committed[p] for p in counter_ids & pool.counter_finals.keys()
+                if p in committed),
         },
+        figures={
+            "fan-out per settlement": f"her 1 · sons {len(son_ids) / max(1, len(rows)):.2f} · counter "
+                                      f"{1 if counter_ids else 0}",
+            "pushes": len(rows), "offered messages": len(rows) + len(son_ids) + len(counter_ids),
+            "received (her/sons/counter)": f"{len(received)}/{len(son_ids) - son_lost}/"
+                                           f"{len(counter_ids) - counter_lost}",
+            "messages lost": lost + son_lost + counter_lost, "misrouted": misrouted + son_misrouted,
+            "offered rate: committed+pushed per s": rate(len(rows), pushed_in),
+        },
+        goal=f"p99 ≤ {PUSH_GOAL_P99_MS:.0f} ms, 0 lost, 0 connect failures",
+        goal_met=(latency.p99 is not None and latency.p99 <= PUSH_GOAL_P99_MS and not (lost + son_lost + counter_lost)
+                  and not ctx.pool.connect_failures),
     )
     if len(connected) < len(citizens):
         section.problems.append(f"{len(citizens) - len(connected)} sockets could not connect")
-    if lost:
-        section.problems.append(f"{lost} messages lost")
-    if misrouted:
-        section.problems.append(f"{misrouted} fragments reached another citizen's socket")
+    if lost or son_lost or counter_lost:
+        section.problems.append(f"messages lost: her {lost}, sons {son_lost}, counter {counter_lost}")
+    if misrouted or son_misrouted:
+        section.problems.append(f"{misrouted + son_misrouted} fragments reached another person's socket")
     if not_settled:
         section.problems.append(f"{not_settled} settlements ended other than settled")
     return section
@@ -139,13 +168,16 @@ async def sustained(ctx: BenchContext) -> Section:
     lost = sum(1 for _p, r in receipts if r is None)
     last_final = max((r.at for _p, r in settled), default=first)
     section = Section(
-        "sustained", f"Sustained rate — {len(citizens)} settlements, {in_flight} POSTs in flight, one worker",
+        "sustained", f"Sustained rate — {len(citizens)} settlements, {in_flight} POSTs in flight, "
+                     f"{ctx.config.workers} worker process(es)",
         latencies={"POST → settled fragment (queueing included)": Latency.of_seconds(r.at - p.sent_at
                                                                                     for p, r in settled),
                    "POST → API answer (202)": Latency.of_seconds(p.answered_at - p.sent_at for p in posts)},
         figures={"submitted per s": rate(len(accepted), last_answer - first),
                  "settled per s": rate(len(settled), last_final - first),
                  "settled": f"{len(settled)}/{len(citizens)}", "API errors": len(errors), "lost": lost},
+        goal=f"≥ {SUSTAINED_GOAL_PER_S:.0f} settled per s",
+        goal_met=bool(settled) and (rate(len(settled), last_final - first) or 0) >= SUSTAINED_GOAL_PER_S,
     )
     _problems(section, len(citizens), n, errors, lost, outcomes)
     return section
@@ -167,4 +199,5 @@ def _problems(section: Section, used: int, wanted: int, errors: list[str], lost:
         section.problems.append(f"settlements ended other than settled: {others}")
 
 
-BUILT_IN = {"push": push_latency, "phone": counter_to_phone, "sustained": sustained}
+BUILT_IN = {"push": push_latency, "phone": counter_to_phone, "sustained": sustained, "pages": page_rates,
+            "soak": soak}

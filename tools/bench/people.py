@@ -152,3 +152,62 @@ def mark_settled(settlement_id: int) -> None:
     Settlement.objects.filter(pk=settlement_id, status=Status.PRESETTLED).update(
         status=Status.SETTLED, booked=True, finished_at=now, updated_at=now)
     SettlementEvent.objects.create(settlement_id=settlement_id, status=Status.SETTLED, detail={"bench": True})
+
+
+# Socket indexes: a citizen's own is her index; her son's is WATCHER_BASE + hers; the counter's is COUNTER_INDEX.
+WATCHER_BASE = 10_000_000
+COUNTER_INDEX = -1
+
+
+@dataclass(frozen=True)
+class Watcher:
+    """A son with view_settlements on one citizen, signed in: his page follows her settlements."""
+    index: int
+    principal_index: int
+    session_key: str
+
+
+def create_watchers(citizens: list[Citizen], every: int) -> list[Watcher]:
+    """A son for every `every`-th citizen (none with 0), each with an active view_settlements grant."""
+    from family.models import GrantStatus, ProxyGrant, Relationship
+
+    chosen = citizens[::every] if every else []
+    now = timezone.now()
+    watchers: list[Watcher] = []
+    for offset in range(0, len(chosen), BATCH):
+        chunk = chosen[offset:offset + BATCH]
+        with transaction.atomic():
+            sons = User.objects.bulk_create([
+                User(phone=f"+86198{c.index:08d}", phone_index=crypto.blind_index("phone", f"+86198{c.index:08d}"),
+                     role=Role.CITIZEN, password=make_password(None), date_joined=now) for c in chunk])
+            ProxyGrant.objects.bulk_create([
+                ProxyGrant(principal_id=c.person_id, proxy=son, relationship=Relationship.CHILD,
+                           scopes=["view_settlements"], requested_scopes=["view_settlements"],
+                           status=GrantStatus.ACTIVE, consented_at=now, expires_at=now + dt.timedelta(days=365))
+                for c, son in zip(chunk, sons, strict=True)])
+            keys = [_session_key() for _ in sons]
+            Session.objects.bulk_create([
+                Session(session_key=key, session_data=_session_data(son),
+                        expire_date=now + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+                for key, son in zip(keys, sons, strict=True)])
+        watchers += [Watcher(WATCHER_BASE + c.index, c.index, key) for c, key in zip(chunk, keys, strict=True)]
+    return watchers
+
+
+def create_counter_session(institution: BenchInstitution) -> str:
+    """A counter operator of the institution past the TOTP step: the session his counter page's socket holds.
+    Settlements that come in through the API name no operator, so his counter hears every one of them."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        operator = User.objects.create(phone="+8619700000001", phone_index=crypto.blind_index("phone", "+8619700000001"),
+                                       role=Role.OPERATOR, institution_id=institution.pk, password=make_password(None))
+        device = TOTPDevice.objects.create(user=operator, name="bench", confirmed=True)
+        key = _session_key()
+        data = SessionStore().encode({
+            "_auth_user_id": str(operator.pk), "_auth_user_backend": AUTH_BACKEND,
+            "_auth_user_hash": operator.get_session_auth_hash(), DEVICE_ID_SESSION_KEY: device.persistent_id})
+        Session.objects.create(session_key=key, session_data=data,
+                               expire_date=timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    return key

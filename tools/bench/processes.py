@@ -1,4 +1,5 @@
-"""The processes under test: one uvicorn ASGI process and one Celery worker, on loopback only."""
+"""The processes under test: uvicorn ASGI processes, Celery worker processes and a second Redis server for the
+channel layer's second shard, on loopback only."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def service_env(database_url: str, redis_url: str, *, conn_max_age: int | None =
     `conn_max_age` replaces the settings' CONN_MAX_AGE (tools.bench.server_settings) to compare."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings.dev",
+        # The project's development settings with the bare view the page measurement compares against.
+        DJANGO_SETTINGS_MODULE="tools.bench.server_settings",
         DEBUG="false",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
@@ -59,7 +61,7 @@ def service_env(database_url: str, redis_url: str, *, conn_max_age: int | None =
         PYTHONUNBUFFERED="1",
     )
     if conn_max_age is not None:
-        env.update(DJANGO_SETTINGS_MODULE="tools.bench.server_settings", BENCH_CONN_MAX_AGE=str(conn_max_age))
+        env.update(BENCH_CONN_MAX_AGE=str(conn_max_age))
     env.update(extra)
     return env
 
@@ -110,12 +112,12 @@ def spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Ser
     return Service(name=name, process=process, log_path=log_path)
 
 
-def start_asgi_server(env: dict[str, str], log_dir: Path) -> Service:
-    """One uvicorn process serving portal.asgi:application with the websockets implementation."""
+def start_asgi_server(env: dict[str, str], log_dir: Path, name: str = "uvicorn") -> Service:
+    """One uvicorn process serving portal.asgi:application, as deploy/supervisord.conf starts it."""
 
     port = free_port()
-    server = spawn("uvicorn", [str(VENV_BIN / "uvicorn"), "portal.asgi:application", "--host", "127.0.0.1",
-                               "--port", str(port), "--ws", "websockets", "--lifespan", "off",
+    server = spawn(name, [str(VENV_BIN / "uvicorn"), "portal.asgi:application", "--host", "127.0.0.1",
+                               "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off",
                                "--no-access-log", "--log-level", "warning", "--backlog", "4096"], env, log_dir)
     server.url = f"http://127.0.0.1:{port}"
     session = requests.Session()
@@ -137,15 +139,16 @@ def start_asgi_server(env: dict[str, str], log_dir: Path) -> Service:
     raise ProcessError(f"the ASGI server did not answer /healthz within {STARTUP_SECONDS:.0f}s\n" + server.describe())
 
 
-def start_celery_worker(env: dict[str, str], log_dir: Path, *, pool: str = "solo", concurrency: int = 1) -> Service:
+def start_celery_worker(env: dict[str, str], log_dir: Path, *, pool: str = "solo", concurrency: int = 1,
+                        name: str = "celery-worker") -> Service:
     """One Celery worker on the Redis broker; ready when it answers a ping."""
 
     if pool not in ("solo", "prefork", "threads"):
         raise ProcessError(f"unknown worker pool {pool!r}")
     if pool == "solo":
         concurrency = 1
-    nodename = f"bench-{os.getpid()}@{socket.gethostname()}"
-    worker = spawn("celery-worker", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "warning",
+    nodename = f"bench-{os.getpid()}-{name}@{socket.gethostname()}"
+    worker = spawn(name, [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "warning",
                                      f"--pool={pool}", f"--concurrency={concurrency}", "-n", nodename,
                                      "--without-gossip", "--without-mingle", "--without-heartbeat"], env, log_dir)
     worker.extra = {"pool": pool, "concurrency": concurrency}
@@ -159,3 +162,25 @@ def start_celery_worker(env: dict[str, str], log_dir: Path, *, pool: str = "solo
         time.sleep(0.3)
     worker.stop()
     raise ProcessError(f"the Celery worker did not answer a ping within {STARTUP_SECONDS:.0f}s\n" + worker.describe())
+
+
+def start_redis_shard(log_dir: Path) -> tuple[Service, str]:
+    """A second redis-server on a free port, keeping nothing on disk: the channel layer's second shard."""
+    import redis
+
+    port = free_port()
+    shard = spawn("redis-shard", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no"], {**os.environ}, log_dir)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if shard.process.poll() is not None:
+            break
+        with contextlib.suppress(redis.ConnectionError):
+            client.ping()
+            return shard, url
+        time.sleep(0.1)
+    shard.stop()
+    raise ProcessError("a second redis-server (the channel layer's second shard) did not start: is `redis-server` "
+                       "installed?\n" + shard.describe())

@@ -1,4 +1,5 @@
-"""The benchmark in order: citizens, server and worker, sockets, the measurements, and everything stopped."""
+"""The benchmark in order: citizens (and their sons, and a counter), a second Redis for the channel layer's second
+shard, the ASGI processes and workers, sockets spread over the processes, the measurements, everything stopped."""
 
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ from django.conf import settings
 from tools.bench import measure
 from tools.bench.context import BenchConfig, BenchContext, SignedClient
 from tools.bench.extra import extra_measurements
-from tools.bench.people import create_citizens, demo_institution
+from tools.bench.people import (
+    COUNTER_INDEX,
+    create_citizens,
+    create_counter_session,
+    create_watchers,
+    demo_institution,
+)
 from tools.bench.processes import (
     Service,
     raise_open_file_limit,
     service_env,
     start_asgi_server,
     start_celery_worker,
+    start_redis_shard,
 )
 from tools.bench.report import Report, Section
 from tools.bench.sockets import SocketPool
@@ -51,30 +59,45 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
     progress(f"creating {needed} citizens with sessions…")
     t = time.time()
     citizens = create_citizens(needed)
-    progress(f"  done in {time.time() - t:.1f} s")
+    watchers = create_watchers(citizens[: config.clients], config.proxy_every)
+    counter_session = create_counter_session(institution) if config.counter_socket else None
+    progress(f"  done in {time.time() - t:.1f} s ({len(watchers)} sons following their mothers"
+             f"{', one counter page' if counter_session else ''})")
 
-    env = service_env(database_url, redis_url, conn_max_age=config.server_conn_max_age)
     services: list[Service] = []
     sampler = ConnectionSampler(database_url).start()
     try:
-        progress("starting one uvicorn process…")
-        server = start_asgi_server(env, log_dir)
-        services.append(server)
-        worker = None
+        hosts = [_channel_db(redis_url)]
+        if config.shards > 1:
+            shard, shard_url = start_redis_shard(log_dir)
+            services.append(shard)
+            hosts.append(shard_url)
+        _use_channel_hosts(hosts)  # this process publishes in the push measurements: the same shards
+        env = service_env(database_url, redis_url, conn_max_age=config.server_conn_max_age,
+                          CHANNEL_REDIS_HOSTS=",".join(hosts))
+        progress(f"starting {config.asgi_processes} uvicorn processes…")
+        servers = [start_asgi_server(env, log_dir, name=f"uvicorn-{n}") for n in range(config.asgi_processes)]
+        services += servers
+        workers: list[Service] = []
         if config.needs_worker():
-            progress(f"starting one Celery worker ({config.worker_pool})…")
-            worker = start_celery_worker(env, log_dir, pool=config.worker_pool, concurrency=config.worker_concurrency)
-            services.append(worker)
+            progress(f"starting {config.workers} Celery worker processes ({config.worker_pool})…")
+            workers = [start_celery_worker(env, log_dir, pool=config.worker_pool, concurrency=config.worker_concurrency,
+                                           name=f"celery-worker-{n}") for n in range(config.workers)]
+            services += workers
         conn_max_age = (settings.DATABASES["default"].get("CONN_MAX_AGE", 0) if config.server_conn_max_age is None
                         else f"{config.server_conn_max_age} (--server-conn-max-age)")
         environment = {
             "CPUs": os.cpu_count(), "load avg 1/5/15 min at start": load_before,
             "Python": platform.python_version(), **server_versions(database_url, redis_url),
-            "ASGI": "1 uvicorn process (websockets)", "CONN_MAX_AGE": conn_max_age,
-            "worker": (f"1 Celery worker ({worker.extra['pool']}, concurrency {worker.extra['concurrency']})"
-                       if worker else "none"),
+            "ASGI": f"{len(servers)} uvicorn processes (websockets-sansio)", "CONN_MAX_AGE": conn_max_age,
+            "channel layer": f"channels-redis over {len(hosts)} Redis server(s)",
+            "workers": (f"{len(workers)} Celery worker process(es) ({config.worker_pool}, concurrency "
+                        f"{config.worker_concurrency} each)" if workers else "none"),
+            "this process": "the clients and, in the push measurements, the publisher",
         }
-        sections = asyncio.run(_measure_all(config, server, institution, citizens, progress, sampler))
+        sections = asyncio.run(_measure_all(config, servers, institution, citizens, watchers, counter_session,
+                                            progress, sampler))
+        sections[-1].figures["load avg 1/5/15 min at end"] = _load_average()
         for service in services:
             if service.process.poll() is not None:
                 sections[-1].problems.append(f"{service.name} exited during the run ({service.process.returncode})")
@@ -88,28 +111,36 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
     return Report(environment=environment, config=asdict(config), sections=sections, seconds=time.time() - began)
 
 
-async def _measure_all(config: BenchConfig, server: Service, institution, citizens, progress: Progress,
-                       sampler: ConnectionSampler) -> list[Section]:
-    host = server.url.removeprefix("http://")
-    pool = SocketPool(ws_url=f"ws://{host}/ws/status/", origin=server.url)
-    api = SignedClient(server.url, institution, threads=max(config.settlement_concurrency,
-                                                            config.sustained_concurrency))
-    ctx = BenchContext(config=config, server_url=server.url, institution=institution, citizens=citizens,
-                       pool=pool, api=api)
+async def _measure_all(config: BenchConfig, servers: list[Service], institution, citizens, watchers,
+                       counter_session: str | None, progress: Progress, sampler: ConnectionSampler) -> list[Section]:
+    urls = [server.url for server in servers]
+    pool = SocketPool(server_urls=urls)
+    api = SignedClient(urls, institution, threads=max(config.settlement_concurrency, config.sustained_concurrency))
+    ctx = BenchContext(config=config, server_urls=urls, institution=institution, citizens=citizens,
+                       watchers=watchers, pool=pool, api=api)
     sections: list[Section] = []
+    pages = [(c.index, c.session_key, "/ws/status/") for c in citizens]
+    pages += [(w.index, w.session_key, "/ws/status/") for w in watchers]
+    if counter_session:
+        pages.append((COUNTER_INDEX, counter_session, "/ws/counter/"))
     try:
-        progress(f"connecting {len(citizens)} websocket clients…")
+        progress(f"connecting {len(pages)} websocket clients over {len(urls)} processes…")
         t = time.time()
-        await pool.connect_all(citizens, concurrency=config.connect_concurrency,
-                               timeout=60 + len(citizens) * 0.05)
+        await pool.connect_all(pages, concurrency=config.connect_concurrency, timeout=60 + len(pages) * 0.05)
         await pool.settle()
         ctx.notes["connect_seconds"] = round(time.time() - t, 1)
+        ctx.notes["connect"] = {
+            "sockets": f"{len(pool.sockets)}/{len(pages)}", "connect failures": len(pool.connect_failures),
+            "connect time s": ctx.notes["connect_seconds"],
+            "connects per s": round(len(pool.sockets) / max(0.001, time.time() - t), 1),
+            "sockets per process": "/".join(str(pool.per_server[u]) for u in urls),
+        }
         progress(f"  {len(pool.sockets)} connected in {ctx.notes['connect_seconds']} s")
         if pool.connect_failures or pool.closed_early:
             raise RuntimeError(f"{len(pool.connect_failures)} sockets failed to connect "
                                f"({pool.connect_failures[:1]}), {len(pool.closed_early)} closed at once "
                                f"(close codes {sorted({code for _i, code in pool.closed_early})})\n"
-                               + server.describe())
+                               + "\n".join(server.describe() for server in servers))
         extras = extra_measurements()
         for key in config.measures:
             progress(f"measuring: {key}…")
@@ -118,7 +149,7 @@ async def _measure_all(config: BenchConfig, server: Service, institution, citize
             section = await run(ctx)
             section.figures["peak PostgreSQL connections"] = sampler.peak()
             if key == "push":
-                section.figures["connect time s"] = ctx.notes["connect_seconds"]
+                section.figures.update(ctx.notes["connect"])
             sections.append(section)
             progress("  " + "; ".join(f"{k} {v}" for k, v in section.figures.items()))
         if pool.closed_early:
@@ -129,6 +160,22 @@ async def _measure_all(config: BenchConfig, server: Service, institution, citize
         await pool.close_all()
         api.close()
     return sections
+
+
+def _channel_db(redis_url: str) -> str:
+    """The first shard: the database after the cache's (broker: REDIS_URL's, cache: the next one)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    db = parts.path.strip("/")
+    return urlunsplit(parts._replace(path=f"/{(int(db) if db.isdigit() else 0) + 2}"))
+
+
+def _use_channel_hosts(hosts: list[str]) -> None:
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = hosts
+    channel_layers.backends.clear()
 
 
 def _load_average() -> str:

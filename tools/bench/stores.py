@@ -62,7 +62,7 @@ def _execute(url: str, statement: str, name: str) -> None:
 
 
 def redis_databases(redis_url: str) -> list[str]:
-    """The Redis database of the broker and channel layer, and the one after it (the cache)."""
+    """The Redis databases of the broker, the cache and the channel layer's first shard (two after the broker's)."""
 
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss"):
@@ -71,7 +71,7 @@ def redis_databases(redis_url: str) -> list[str]:
     if not db.isdigit() or int(db) == 0:
         raise StoreError("give the benchmark its own Redis database, not 0 (e.g. redis://127.0.0.1:6379/12): "
                          "it is flushed before and after the run")
-    return [redis_url, _next_redis_db(redis_url)]
+    return [redis_url, _next_redis_db(redis_url), _next_redis_db(_next_redis_db(redis_url))]  # + channel layer
 
 
 def flush_redis(redis_url: str) -> None:

@@ -120,7 +120,7 @@ def _measure_gtts(texts: list[str], skipped: list[str]) -> list[float]:
 
 async def measure_voice_synthesis(ctx: BenchContext) -> Section:
 
-    figures = await ctx.in_thread(measure, ctx.server_url)
+    figures = await ctx.in_thread(measure, ctx.server_urls[0])
     latencies = {f"first synthesis: {engine}": Latency.of_seconds(seconds)
                  for engine, seconds in figures["first_synthesis_s"].items() if seconds}
     latencies["cached serve (disk)"] = Latency.of_seconds(figures["cached_serve_s"])

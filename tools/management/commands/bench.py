@@ -1,11 +1,14 @@
-"""`python manage.py bench`: how fast settlement status reaches the people waiting for it.
+"""`python manage.py bench`: how fast settlement status reaches the people waiting for it, on the production
+topology (several uvicorn processes, Celery worker processes, the channel layer sharded over two Redis servers).
 
-1. Push latency: N citizens' websockets on one uvicorn process over channels-redis; each citizen's
-   settlement is committed and pushed; time from the commit to the fragment at her socket.
-2. Counter to phone: settlements through the signed API with a real Celery worker; time from the POST
-   to the final fragment at the citizen's socket (goal: p95 ≤ 1 s on a 2-core machine).
-3. Sustained settlements per second through the API with one worker.
-More figures (voice synthesis) plug in through `tools.bench.extra.register_measurement`.
+1. push: N citizens' websockets (and some sons', and a counter's) spread over the ASGI processes; each
+   citizen's settlement is committed and pushed; time from the commit to the fragment at each socket.
+2. phone: settlements through the signed API with the real workers; POST to her final fragment.
+3. sustained: settlements per second through the API (POST → settled), the workers draining the queue.
+4. pages: her code page's requests per second against a bare signed-in view on the same stack.
+5. voice: synthesis and the cached guide over HTTP.
+soak (`make soak`): ≥ 10 minutes of pushes at an offered rate, every message counted at each stage.
+Each figure is printed beside its goal (docs/scale.md).
 
 `make bench` runs it with a database and Redis databases of its own (`--fresh-stores`): created before,
 dropped and flushed after, whatever happens.
@@ -62,12 +65,31 @@ class Command(BaseCommand):
                             help="POSTs in flight for the sustained rate (default 20)")
         parser.add_argument("--push-threads", type=_positive, default=defaults.push_threads,
                             help="threads committing and pushing in the push measurement (default 2)")
+        parser.add_argument("--asgi-processes", type=_positive, default=defaults.asgi_processes,
+                            help="uvicorn processes; sockets and API requests are spread over them (default 2)")
+        parser.add_argument("--workers", type=_positive, default=defaults.workers,
+                            help="Celery worker processes (default 2; one worker is one process)")
         parser.add_argument("--worker-pool", choices=["solo", "prefork", "threads"], default=defaults.worker_pool,
-                            help="the one Celery worker's pool (default prefork, with --worker-concurrency 2)")
+                            help="each worker's pool (default solo)")
         parser.add_argument("--worker-concurrency", type=_positive, default=defaults.worker_concurrency,
-                            help="processes or threads of a prefork/threads worker (default 2)")
+                            help="processes or threads of a prefork/threads worker (default 1)")
+        parser.add_argument("--shards", type=int, choices=[1, 2], default=defaults.shards,
+                            help="Redis servers under the channel layer (default 2: a second one is started)")
+        parser.add_argument("--proxy-every", type=int, default=defaults.proxy_every,
+                            help="every n-th citizen has a son following her settlements (default 5; 0: none)")
+        parser.add_argument("--no-counter", action="store_true", help="no counter page socket")
+        parser.add_argument("--page-seconds", type=float, default=defaults.page_seconds,
+                            help="seconds each of the code page and the bare view is loaded (default 10)")
+        parser.add_argument("--page-clients", type=_positive, default=defaults.page_clients,
+                            help="keep-alive HTTP clients for the page measurement (default 8)")
+        parser.add_argument("--soak-seconds", type=float, default=defaults.soak_seconds,
+                            help="length of the soak (default 600)")
+        parser.add_argument("--soak-rate", type=_positive, default=defaults.soak_rate,
+                            help="pushes per second offered during the soak (default 300)")
+        parser.add_argument("--soak-threads", type=_positive, default=defaults.soak_threads,
+                            help="publishing threads during the soak (default 6)")
         parser.add_argument("--measure", default=",".join(defaults.measures),
-                            help="comma-separated measurements to run, in order (default push,phone,sustained; "
+                            help="comma-separated measurements to run, in order (default push,phone,sustained,pages,voice; soak; "
                                  "registered extras: see tools/bench/extra.py)")
         parser.add_argument("--server-conn-max-age", type=int, default=None, metavar="SECONDS",
                             help="run the server and worker with this CONN_MAX_AGE instead of the settings' "
@@ -98,7 +120,11 @@ class Command(BaseCommand):
             settlement_concurrency=options["concurrency"], sustained=options["sustained"],
             sustained_concurrency=options["sustained_concurrency"], push_threads=options["push_threads"],
             worker_pool=options["worker_pool"], worker_concurrency=options["worker_concurrency"], measures=measures,
-            server_conn_max_age=options["server_conn_max_age"],
+            server_conn_max_age=options["server_conn_max_age"], asgi_processes=options["asgi_processes"],
+            workers=options["workers"], shards=options["shards"], proxy_every=max(0, options["proxy_every"]),
+            counter_socket=not options["no_counter"], page_seconds=options["page_seconds"],
+            page_clients=options["page_clients"], soak_seconds=options["soak_seconds"],
+            soak_rate=options["soak_rate"], soak_threads=options["soak_threads"],
         )
         if settings.DEBUG:
             self._progress("warning: DEBUG is on (every query is kept in memory); `make bench` turns it off")
