@@ -93,7 +93,9 @@ def test_a_socket_speaks_its_pages_language_else_the_cookies_else_chinese():
 # A service request's status names its own element (`filing-<id>`, `claim-<id>`, `order-<id>`); a new one goes to
 # the top of her open list: they have no one place on every page.
 SERVICE_SLOTS = {"filing-status", "filing-rows", "entitlement-status", "claim-status", "claim-rows", "order-status",
-                 "complaint-status"}
+                 "complaint-status", "visit-status"}
+# Practice mode's pretend results live on practice pages only (their own socket, /ws/practice/).
+PRACTICE_SLOTS = {"practice-result", "practice-notice", "practice-seats"}
 
 
 def test_each_kind_of_live_message_has_one_place_of_its_own_on_his_page(mother_user, son):
@@ -104,9 +106,9 @@ def test_each_kind_of_live_message_has_one_place_of_its_own_on_his_page(mother_u
     # her own, a watched person's, access ended, a family notice (and the counter's, on the counter page); a
     # filing's and an application's status name their own element (`filing-<id>`), on the pages that show them
     assert set(targets.values()) == {"settlement-status", "family-live", "access-notice", "family-notice",
-                                     "counter-status", *SERVICE_SLOTS}
+                                     "counter-status", *SERVICE_SLOTS, *PRACTICE_SLOTS}
     for kind, target in targets.items():
-        if target != "counter-status" and target not in SERVICE_SLOTS:
+        if target != "counter-status" and target not in SERVICE_SLOTS | PRACTICE_SLOTS:
             assert page.count(f'id="{target}"') == 1, (kind, target)
     assert "?lang=zh-hans" in socket_of(page)
 

@@ -70,7 +70,7 @@ NARROW_VIEWPORT = {"width": 320, "height": 720}
 ZOOM_200_VIEWPORT = {"width": 640, "height": 450}
 DEVICE_SCALE_FACTOR = 2
 # 9 anonymous pages, 22 of 奶奶's (9 of them 办事), 3 of her son's, 4 at the kiosk, the counter.
-MAIN_PAGES = 39
+MAIN_PAGES = 45
 # Her code, 放大, her son's view of her code and of 放大, the kiosk's: each measured on the two small phones.
 QR_PAGES = 5
 SMALL_PHONES = [{"width": 360, "height": 640}, {"width": 390, "height": 844}]
@@ -428,6 +428,10 @@ def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: W
             Visit("voice-settings", "/elder/voice-settings/"),
             Visit("not-found", "/no-such-page/", status=404),
             Visit("services", "/services/"),
+            Visit("tutorials", "/learn/"),
+            Visit("tutorial-step", "/learn/show_code/2/"),
+            Visit("practice-start", "/learn/practice/"),
+            Visit("help-points", "/assist/help-points/"),
         ]),
         (signed_in_session(world.mother_user, **activation), PHONE_VIEWPORT, [
             Visit("mother-home", "/"),
@@ -452,6 +456,8 @@ def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: W
             Visit("mother-chronic-apply", "/services/chronic/apply/"),
             Visit("mother-benefits", "/services/benefits/"),
             Visit("mother-estimate", "/services/estimate/"),
+            Visit("mother-visits", "/assist/visits/mine/"),
+            Visit("mother-visit-new", "/assist/visits/new/"),
         ]),
         (signed_in_session(world.son), PHONE_VIEWPORT, [
             Visit("son-family", "/family/"),

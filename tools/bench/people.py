@@ -18,9 +18,12 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from core import crypto
+from family.models import GrantStatus, ProxyGrant, Relationship
 from insurance.demo import DEMO_API_KEY_ID, DEMO_API_SECRET, make_id_number
 from insurance.identity import parse_id_number
 from insurance.models import EnrollmentStatus, Institution, InsuredPerson, Scheme
@@ -169,8 +172,6 @@ class Watcher:
 
 def create_watchers(citizens: list[Citizen], every: int) -> list[Watcher]:
     """A son for every `every`-th citizen (none with 0), each with an active view_settlements grant."""
-    from family.models import GrantStatus, ProxyGrant, Relationship
-
     chosen = citizens[::every] if every else []
     now = timezone.now()
     watchers: list[Watcher] = []
@@ -197,9 +198,6 @@ def create_watchers(citizens: list[Citizen], every: int) -> list[Watcher]:
 def create_counter_session(institution: BenchInstitution) -> str:
     """A counter operator of the institution past the TOTP step: the session his counter page's socket holds.
     Settlements that come in through the API name no operator, so his counter hears every one of them."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     with transaction.atomic():
         operator = User.objects.create(phone="+8619700000001", phone_index=crypto.blind_index("phone", "+8619700000001"),
                                        role=Role.OPERATOR, institution_id=institution.pk, password=make_password(None))

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
 import requests
 
 from portal.celery import app
@@ -166,8 +167,6 @@ def start_celery_worker(env: dict[str, str], log_dir: Path, *, pool: str = "solo
 
 def start_redis_shard(log_dir: Path) -> tuple[Service, str]:
     """A second redis-server on a free port, keeping nothing on disk: the channel layer's second shard."""
-    import redis
-
     port = free_port()
     shard = spawn("redis-shard", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                   "--appendonly", "no"], {**os.environ}, log_dir)

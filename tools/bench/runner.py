@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+from channels.layers import channel_layers
 from django.conf import settings
 
 from tools.bench import measure
@@ -164,16 +166,12 @@ async def _measure_all(config: BenchConfig, servers: list[Service], institution,
 
 def _channel_db(redis_url: str) -> str:
     """The first shard: the database after the cache's (broker: REDIS_URL's, cache: the next one)."""
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(redis_url)
     db = parts.path.strip("/")
     return urlunsplit(parts._replace(path=f"/{(int(db) if db.isdigit() else 0) + 2}"))
 
 
 def _use_channel_hosts(hosts: list[str]) -> None:
-    from channels.layers import channel_layers
-
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = hosts
     channel_layers.backends.clear()
 
