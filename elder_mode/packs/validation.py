@@ -2,7 +2,7 @@
 and not clipped. Each refusal is a plain Chinese sentence (`BadClip.message`); nothing here ever raises anything
 else for bad input.
 
-The browser records with MediaRecorder (static/js/voice-pack-recorder.js): WebM/Opus in Chromium and Firefox,
+The browser records with MediaRecorder (static/js/recorder.js): WebM/Opus in Chromium and Firefox,
 MP4/AAC in Safari; an uploaded WAV, Ogg or MP3 is accepted too. Nothing is trusted from the browser: ffprobe must
 find an audio stream, and ffmpeg decodes it to 16-bit mono PCM at its own sample rate (no resampling, so a sample
 at full scale stays at full scale), from which the length, the loudness and the clipping are measured.

@@ -1,7 +1,8 @@
-// "开始录音" on the complaint form: records from the phone's microphone with MediaRecorder and puts the recording
-// into the form's file field, so the form posts it like any upload (the server checks it: feedback/audio.py).
-// Stops by itself at two minutes. Without JavaScript, or without a microphone, the recorder stays hidden and
-// she types, or picks a recording with the file field.
+// "开始录音" on the complaint form and on a dialect sentence (/staff/voice-packs/…/record/): records from the
+// microphone with MediaRecorder, lets her play it back, and puts the recording into the form's file field
+// ("recording"), so the form posts it like any upload (the server checks it: feedback/audio.py,
+// elder_mode/packs/validation.py). Stops by itself at the box's data-limit-seconds (default two minutes).
+// Without JavaScript or a microphone the recorder stays hidden and she types, or picks a file.
 (function () {
   "use strict";
   var box = document.querySelector("[data-recorder]");
@@ -11,7 +12,8 @@
   var stop = box.querySelector("[data-record-stop]");
   var status = box.querySelector("[data-record-status]");
   var playback = box.querySelector("[data-record-playback]");
-  var LIMIT_MS = 120000;
+  var limitMs = (parseInt(box.getAttribute("data-limit-seconds"), 10) || 120) * 1000;
+  var fileName = box.getAttribute("data-file-name") || "recording";
   var recorder = null;
   var timer = null;
   box.hidden = false;
@@ -39,25 +41,33 @@
         stream.getTracks().forEach(function (t) { t.stop(); });
         var blobType = recorder.mimeType || type || "audio/webm";
         var blob = new Blob(chunks, { type: blobType });
-        var file = new File([blob], "recording." + extension(blobType), { type: blobType });
+        var file = new File([blob], fileName + "." + extension(blobType), { type: blobType });
         var transfer = new DataTransfer();
         transfer.items.add(file);
         input.files = transfer.files;
+        if (playback.src) URL.revokeObjectURL(playback.src);
         playback.src = URL.createObjectURL(blob);
         playback.hidden = false;
+        if (start.getAttribute("data-again-label")) start.textContent = start.getAttribute("data-again-label");
         start.hidden = false;
         stop.hidden = true;
-        say("data-said-recorded");
+        start.focus();
+        if (status.getAttribute("data-stopped-by-limit") !== "yes") say("data-said-recorded");
         box.setAttribute("data-recorded", "yes");
       });
-      recorder.start(1000);
+      status.removeAttribute("data-stopped-by-limit");
+      recorder.start(500);
       start.hidden = true;
       stop.hidden = false;
       stop.focus();
       say("data-said-recording");
       timer = setTimeout(function () {
-        if (recorder && recorder.state === "recording") { recorder.stop(); say("data-said-too-long"); }
-      }, LIMIT_MS);
+        if (recorder && recorder.state === "recording") {
+          status.setAttribute("data-stopped-by-limit", "yes");
+          say("data-said-too-long");
+          recorder.stop();
+        }
+      }, limitMs);
     }, function () { say("data-said-denied"); });
   });
   stop.addEventListener("click", function () {

@@ -22,6 +22,8 @@ from accounts.models import Role, User
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# What phones do with a microphone: Chromium's fake device (a steady beep), allowed without asking.
+FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 # A common Android phone: the screen 奶奶 holds.
@@ -201,6 +203,17 @@ def small_elder_page(chromium: Browser, live_server) -> Iterator[Page]:
     finally:
         context.close()
     assert not errors, errors
+
+@pytest.fixture
+def chromium_with_microphone(chromium: Browser) -> Iterator[Browser]:
+    """A second Chromium whose microphone is the fake one: recording a complaint, a dialect clip."""
+    browser = chromium.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *FAKE_MICROPHONE],
+                                           headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
 
 from .asgi_server import asgi_live_server  # noqa: E402, F401
 

@@ -77,6 +77,8 @@ def test_a_counter_that_loses_its_network_and_is_reloaded_still_opens_with_its_q
             const kept = await caches.match(new URL('/counter/', location.href).href, {ignoreVary: true});
             return !!(reg && reg.active && kept);
         }""")
+        # ...and controls this page: a busy machine can take a moment between "active" and "in charge".
+        counter.wait_for_function("() => !!navigator.serviceWorker.controller")
 
         desk.set_offline(True)
         counter.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")

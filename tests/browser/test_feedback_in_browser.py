@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -25,30 +24,18 @@ from insurance.models import InsuredPerson
 from settlement.models import Settlement
 from settlement.push import push_settlement
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from .conftest import SCREENSHOTS
 from .helpers import Screens, elder_phone, listening, not_reloaded, open_context, sign_in_as_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = SCREENSHOTS / "feedback"
 SMALL_PHONE = {"width": 360, "height": 640}
-FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-
-
-@pytest.fixture
-def chromium_with_microphone(chromium: Browser) -> Iterator[Browser]:
-    """A second Chromium whose microphone is Chromium's fake one (a steady beep), allowed without asking."""
-    browser = chromium.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *FAKE_MICROPHONE],
-                                           headless=True)
-    try:
-        yield browser
-    finally:
-        browser.close()
 
 
 def test_the_survey_after_a_settlement_is_one_tap_on_the_live_card(

@@ -7,8 +7,6 @@ the voice guide and the help block."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
@@ -17,29 +15,17 @@ from accounts.models import User
 from conftest import make_citizen, make_person
 from elder_mode.models import ClipStatus, DialectPack, PackRecorder, VoiceClip
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from .conftest import SCREENSHOTS
 from .helpers import Screens, elder_phone, open_context, sign_in_as_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = SCREENSHOTS / "voice-packs"
-FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-
-
-@pytest.fixture
-def chromium_with_microphone(chromium: Browser) -> Iterator[Browser]:
-    """A second Chromium whose microphone is Chromium's fake one (a steady beep), allowed without asking."""
-    browser = chromium.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *FAKE_MICROPHONE],
-                                           headless=True)
-    try:
-        yield browser
-    finally:
-        browser.close()
 
 
 def watch(page) -> list[str]:

@@ -127,6 +127,7 @@ async def _measure_all(config: BenchConfig, servers: list[Service], institution,
         pages.append((COUNTER_INDEX, counter_session, "/ws/counter/"))
     try:
         progress(f"connecting {len(pages)} websocket clients over {len(urls)} processes…")
+        rss_before = sum(_rss_kb(server) for server in servers)
         t = time.time()
         await pool.connect_all(pages, concurrency=config.connect_concurrency, timeout=60 + len(pages) * 0.05)
         await pool.settle()
@@ -136,6 +137,8 @@ async def _measure_all(config: BenchConfig, servers: list[Service], institution,
             "connect time s": ctx.notes["connect_seconds"],
             "connects per s": round(len(pool.sockets) / max(0.001, time.time() - t), 1),
             "sockets per process": "/".join(str(pool.per_server[u]) for u in urls),
+            "ASGI memory per socket KB": round((sum(_rss_kb(server) for server in servers) - rss_before)
+                                               / max(1, len(pool.sockets)), 1),
         }
         progress(f"  {len(pool.sockets)} connected in {ctx.notes['connect_seconds']} s")
         if pool.connect_failures or pool.closed_early:
@@ -162,6 +165,17 @@ async def _measure_all(config: BenchConfig, servers: list[Service], institution,
         await pool.close_all()
         api.close()
     return sections
+
+
+def _rss_kb(service: Service) -> int:
+    """Resident memory of a process (Linux), in KB; 0 where /proc is not there."""
+    try:
+        for line in Path(f"/proc/{service.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _channel_db(redis_url: str) -> str:
