@@ -9,11 +9,13 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from channels.layers import channel_layers
 from django.conf import settings
+from django.core.management import call_command
 
 from tools.bench import measure
 from tools.bench.context import BenchConfig, BenchContext, SignedClient
@@ -75,8 +77,9 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
             services.append(shard)
             hosts.append(shard_url)
         _use_channel_hosts(hosts)  # this process publishes in the push measurements: the same shards
+        static_root = _collect_static(log_dir)  # with DEBUG off, pages need the hashed static files
         env = service_env(database_url, redis_url, conn_max_age=config.server_conn_max_age,
-                          CHANNEL_REDIS_HOSTS=",".join(hosts))
+                          CHANNEL_REDIS_HOSTS=",".join(hosts), STATIC_ROOT=str(static_root))
         progress(f"starting {config.asgi_processes} uvicorn processes…")
         servers = [start_asgi_server(env, log_dir, name=f"uvicorn-{n}") for n in range(config.asgi_processes)]
         services += servers
@@ -165,6 +168,13 @@ async def _measure_all(config: BenchConfig, servers: list[Service], institution,
         await pool.close_all()
         api.close()
     return sections
+
+
+def _collect_static(log_dir: Path) -> Path:
+    root = log_dir / "static"
+    settings.STATIC_ROOT = root
+    call_command("collectstatic", interactive=False, verbosity=0, stdout=StringIO())
+    return root
 
 
 def _rss_kb(service: Service) -> int:
