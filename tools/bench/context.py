@@ -54,13 +54,11 @@ class BenchConfig:
     def citizens_needed(self) -> int:
         api = (self.settlements if "phone" in self.measures else 0) + (
             self.sustained if "sustained" in self.measures else 0)
-        return max(self.clients if "push" in self.measures else 0, api, 1)
+        return max(self.clients if {"push", "soak"} & set(self.measures) else 0, api, 1)
 
     def needs_worker(self) -> bool:
         return bool({"phone", "sustained"} & set(self.measures))
 
-    def citizens_needed_for_soak(self) -> int:
-        return self.clients
 
 
 @dataclass(frozen=True)
