@@ -33,7 +33,8 @@ class BenchConfig:
     settlement_concurrency: int = 10
     sustained: int = 300
     sustained_concurrency: int = 20
-    push_threads: int = 2
+    push_threads: int = 2  # publisher processes of the push measurement
+    push_rate: int = 50  # settlements committed and pushed per second in the push measurement (0: flat out)
     connect_concurrency: int = 100
     asgi_processes: int = 2  # uvicorn processes; sockets and API requests are spread over them in turn
     workers: int = 2  # Celery worker processes (one worker = one process: pool solo unless asked otherwise)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
-from django.db import transaction
+from django.conf import settings
 
-from settlement.push import push_settlement
 from tools.bench.context import BenchContext, PostResult
 from tools.bench.pages import page_rates
-from tools.bench.people import COUNTER_INDEX, WATCHER_BASE, create_presettled, mark_settled
+from tools.bench.people import COUNTER_INDEX, WATCHER_BASE, create_presettled
+from tools.bench.publisher import settle_and_push, warm_up
 from tools.bench.report import Section
 from tools.bench.soak import soak
 from tools.bench.stats import Latency, rate
@@ -23,7 +25,7 @@ SUSTAINED_GOAL_PER_S = 100.0
 async def push_latency(ctx: BenchContext) -> Section:
     """Every citizen's socket open (spread over the ASGI processes), her son's for some, one counter's; each
     citizen's settlement is committed as settled, and its push runs on commit exactly as in the worker
-    (`transaction.on_commit(push_settlement)`), from `push_threads` threads of this process.
+    (`transaction.on_commit(push_settlement)`), from `push_threads` publisher processes (tools/bench/publisher.py).
     Clock: from the commit to the fragment at her socket (and at her son's, and at the counter's)."""
     citizens = ctx.citizens[: ctx.config.clients]
     connected = [c for c in citizens if c.index in ctx.pool.sockets]
@@ -34,18 +36,18 @@ async def push_latency(ctx: BenchContext) -> Section:
     son_ids = {public_id for public_id, index in expected_socket.items() if index in with_son}
     counter_ids = set(expected_socket) if COUNTER_INDEX in ctx.pool.sockets else set()
     committed: dict[str, float] = {}
-
-    def settle_and_clock(row: tuple[int, str]) -> None:
-        settlement_id, public_id = row
-        with transaction.atomic():
-            mark_settled(settlement_id)
-            # Registered first, so it runs first after COMMIT: the clock starts at the commit, then the push.
-            transaction.on_commit(lambda: committed.__setitem__(public_id, time.time()))
-            transaction.on_commit(lambda: push_settlement(settlement_id))
-
-    started = time.time()
-    await ctx.in_threads(settle_and_clock, rows, ctx.config.push_threads)
-    pushed_in = time.time() - started
+    publishers = ctx.config.push_threads
+    with ProcessPoolExecutor(max_workers=publishers, mp_context=get_context("spawn")) as pool:
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(pool, warm_up) for _ in range(publishers)))
+        hosts = list(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"])
+        chunks = [rows[n::publishers] for n in range(publishers)]
+        started = time.time()
+        interval = publishers / ctx.config.push_rate if ctx.config.push_rate else 0.0
+        for part in await asyncio.gather(*(loop.run_in_executor(pool, settle_and_push, chunk, hosts, interval)
+                                           for chunk in chunks if chunk)):
+            committed.update(part)
+        pushed_in = time.time() - started
     public_ids = [public_id for _sid, public_id in rows]
     await ctx.pool.wait_for_all(public_ids, timeout=ctx.config.final_timeout,
                                 also={"son": son_ids, "counter": counter_ids})
@@ -78,6 +80,7 @@ async def push_latency(ctx: BenchContext) -> Section:
                                            f"{len(counter_ids) - counter_lost}",
             "messages lost": lost + son_lost + counter_lost, "misrouted": misrouted + son_misrouted,
             "offered rate: committed+pushed per s": rate(len(rows), pushed_in),
+            "asked for": f"{ctx.config.push_rate}/s" if ctx.config.push_rate else "as fast as the publishers go",
         },
         goal=f"p99 ≤ {PUSH_GOAL_P99_MS:.0f} ms, 0 lost, 0 connect failures",
         goal_met=(latency.p99 is not None and latency.p99 <= PUSH_GOAL_P99_MS and not (lost + son_lost + counter_lost)

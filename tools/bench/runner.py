@@ -4,6 +4,7 @@ shard, the ASGI processes and workers, sockets spread over the processes, the me
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import platform
 import time
@@ -94,11 +95,12 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
         environment = {
             "CPUs": os.cpu_count(), "load avg 1/5/15 min at start": load_before,
             "Python": platform.python_version(), **server_versions(database_url, redis_url),
-            "ASGI": f"{len(servers)} uvicorn processes (websockets-sansio)", "CONN_MAX_AGE": conn_max_age,
+            "ASGI": f"{len(servers)} uvicorn processes", "CONN_MAX_AGE": conn_max_age,
             "channel layer": f"channels-redis over {len(hosts)} Redis server(s)",
             "workers": (f"{len(workers)} Celery worker process(es) ({config.worker_pool}, concurrency "
                         f"{config.worker_concurrency} each)" if workers else "none"),
-            "this process": "the clients and, in the push measurements, the publisher",
+            "this process": "the clients (and the soak's publishing threads); the push measurement publishes from "
+                            f"{config.push_threads} processes of its own",
         }
         sections = asyncio.run(_measure_all(config, servers, institution, citizens, watchers, counter_session,
                                             progress, sampler))
@@ -144,6 +146,10 @@ async def _measure_all(config: BenchConfig, servers: list[Service], institution,
                                                / max(1, len(pool.sockets)), 1),
         }
         progress(f"  {len(pool.sockets)} connected in {ctx.notes['connect_seconds']} s")
+        # The clients' own thousands of sockets are long-lived: keep this process's full collections from walking
+        # them while it stamps arrivals (a pause here would be counted as the portal's latency).
+        gc.collect()
+        gc.freeze()
         if pool.connect_failures or pool.closed_early:
             raise RuntimeError(f"{len(pool.connect_failures)} sockets failed to connect "
                                f"({pool.connect_failures[:1]}), {len(pool.closed_early)} closed at once "

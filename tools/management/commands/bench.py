@@ -63,8 +63,10 @@ class Command(BaseCommand):
                             help="settlements for the sustained-rate measurement (default 300)")
         parser.add_argument("--sustained-concurrency", type=_positive, default=defaults.sustained_concurrency,
                             help="POSTs in flight for the sustained rate (default 20)")
+        parser.add_argument("--push-rate", type=int, default=defaults.push_rate,
+                            help="settlements pushed per second in the push measurement (default 50; 0: flat out)")
         parser.add_argument("--push-threads", type=_positive, default=defaults.push_threads,
-                            help="threads committing and pushing in the push measurement (default 2)")
+                            help="publisher processes committing and pushing in the push measurement (default 2)")
         parser.add_argument("--asgi-processes", type=_positive, default=defaults.asgi_processes,
                             help="uvicorn processes; sockets and API requests are spread over them (default 2)")
         parser.add_argument("--workers", type=_positive, default=defaults.workers,
@@ -119,6 +121,7 @@ class Command(BaseCommand):
             clients=options["clients"], settlements=options["settlements"],
             settlement_concurrency=options["concurrency"], sustained=options["sustained"],
             sustained_concurrency=options["sustained_concurrency"], push_threads=options["push_threads"],
+            push_rate=max(0, options["push_rate"]),
             worker_pool=options["worker_pool"], worker_concurrency=options["worker_concurrency"], measures=measures,
             server_conn_max_age=options["server_conn_max_age"], asgi_processes=options["asgi_processes"],
             workers=options["workers"], shards=options["shards"], proxy_every=max(0, options["proxy_every"]),
