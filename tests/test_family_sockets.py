@@ -76,7 +76,7 @@ def test_a_revoked_proxys_open_socket_stops_at_once():
         comm = page_socket(son_session)
         assert (await comm.connect())[0]
         await database_sync_to_async(revoke_grant)(grant, by=mother)
-        notice = await comm.receive_from(timeout=1)
+        notice = await comm.receive_from(timeout=3)
         assert 'id="access-notice"' in notice and "已解除授权" in notice
         await settle_at_the_counter(api, mother)
         assert await comm.receive_nothing(timeout=0.5)
@@ -136,7 +136,7 @@ def test_his_sockets_see_her_again_only_after_she_undoes_her_revoke():
         comm = page_socket(son_session)
         assert (await comm.connect())[0]
         await database_sync_to_async(revoke_grant)(grant, by=mother)
-        assert "已解除授权" in await comm.receive_from(timeout=1)
+        assert "已解除授权" in await comm.receive_from(timeout=3)
         await settle_at_the_counter(api, mother)  # in the minutes between: nothing of hers
         assert await comm.receive_nothing(timeout=0.5)
         await database_sync_to_async(restore_grant)(grant, principal_user=mother)
