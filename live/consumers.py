@@ -67,24 +67,31 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         self.joined: list[str] = []
         self.ended = False
         user = self.scope.get("user")
-        await self.accept()
         session = self.scope.get("session")
         self.session_key = session.session_key if session is not None else None
         if user is None or not user.is_authenticated or not self.session_key:
-            await self.close(code=SIGNED_OUT)
+            await self.refuse(SIGNED_OUT)
             return
         self.session_user_id = user.pk
         groups = await db_call(self.authorize)(user)
         if groups is None:
-            await self.close(code=FORBIDDEN)
+            await self.refuse(FORBIDDEN)
             return
         self.language = page_language(self.scope)
+        # Join before accepting: once the page sees its socket open, whatever is committed after reaches it
+        # (messages that arrive meanwhile wait in the channel until connect returns).
         for group in [*groups, session_group(self.session_key)]:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
+        await self.accept()
         # On (re)connect the page gets the current state at once: nothing missed while away.
         for html in await db_call(self.render_current)(user):
             await self.send(text_data=html)
+
+    async def refuse(self, code: int) -> None:
+        """Accept only to close with a code the page's script understands (a refused handshake has none)."""
+        await self.accept()
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
