@@ -89,7 +89,7 @@ def home(request: HttpRequest, public_id) -> HttpResponse:
     if practice.kind == PracticeKind.SOLO:
         counter_url = request.build_absolute_uri(reverse("learn:practice_counter", args=[practice.counter_secret]))
     return render(request, "learn/practice_home.html", _common(
-        practice=practice, counter_url=counter_url, counter_qr=qr_png_data_uri(counter_url, box_size=5)
+        practice=practice, counter_url=counter_url, counter_qr=qr_png_data_uri(counter_url)
         if counter_url else ""))
 
 
@@ -100,7 +100,7 @@ def code(request: HttpRequest, public_id) -> HttpResponse:
         return _expired(request)
     last = latest_bill(practice)
     return render(request, "learn/practice_code.html", _common(
-        practice=practice, qr=qr_png_data_uri(PRACTICE_PREFIX + practice.code_token, box_size=7),
+        practice=practice, qr=qr_png_data_uri(PRACTICE_PREFIX + practice.code_token),
         seen=last.pk if last else 0))
 
 

@@ -84,7 +84,7 @@ def tax_print(request: HttpRequest, year: int) -> HttpResponse:
     verify_url = statement.verify_url
     return render(request, "services/tax_print.html", {
         "person": person, "t": figures, "s": statement, "threshold": THRESHOLD, "cap": CAP,
-        "qr": qr_png_data_uri(verify_url, box_size=4), "verify_url": verify_url,
+        "qr": qr_png_data_uri(verify_url, scale=4), "verify_url": verify_url,
         "partial_year": year == timezone.localdate().year})
 
 

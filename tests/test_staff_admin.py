@@ -227,6 +227,22 @@ def test_nothing_typed_at_a_sign_in_is_kept_in_clear_in_any_table(client, staff,
         assert secret not in raw, secret
 
 
+def _scan_terminal_qr(printed: str) -> str:
+    """Read the half-block QR the command printed (dark modules are blanks) with a real decoder."""
+    import zxingcpp
+    from PIL import Image
+
+    lines = [line for line in printed.splitlines() if line and set(line) <= set("█▀▄ ")]
+    top = {"█": 255, "▀": 255, "▄": 0, " ": 0}
+    bottom = {"█": 255, "▀": 0, "▄": 255, " ": 0}
+    rows = [[table[ch] for ch in line] for line in lines for table in (top, bottom)]
+    image = Image.new("L", (len(rows[0]), len(rows)))
+    image.putdata([value for row in rows for value in row])
+    found = zxingcpp.read_barcodes(image.resize((image.width * 4, image.height * 4), Image.NEAREST))
+    assert found, "the printed QR does not scan"
+    return found[0].text
+
+
 def test_a_worker_is_enrolled_from_the_server_and_signs_in_with_the_new_authenticator(client, db):
     from django.core.management import CommandError, call_command
 
@@ -235,6 +251,7 @@ def test_a_worker_is_enrolled_from_the_server_and_signs_in_with_the_new_authenti
     call_command("enroll_worker_totp", phone=STAFF_TYPED, stdout=out)
     assert "scan this" in out.getvalue()
     device = TOTPDevice.objects.get(user=user, confirmed=True)
+    assert _scan_terminal_qr(out.getvalue()) == device.config_url  # what the printed code says, read back
     with pytest.raises(CommandError, match="already has"):
         call_command("enroll_worker_totp", phone=STAFF_TYPED, stdout=StringIO())
     assert AuditEvent.objects.filter(action="account.totp_enrolled", actor=user).count() == 1

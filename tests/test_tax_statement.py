@@ -181,7 +181,7 @@ def test_the_printed_statement_is_one_a4_page_with_a_qr_of_its_signed_verify_lin
     assert 'data-testid="statement-total">18000.00' in body and 'data-testid="statement-deductible">3000.00' in body
     assert "王*" in body and "330***********1123" in body and "330100194403121123" not in body
     assert url.startswith(settings.PORTAL_PUBLIC_URL + "/services/tax/verify/")
-    assert qr == qr_png_data_uri(url, box_size=4)  # the QR says exactly the link printed under it
+    assert qr == qr_png_data_uri(url, scale=4)  # the QR says exactly the link printed under it
     assert "css/print-statement.css" in body and "js/print-button.js" in body
     css = (settings.BASE_DIR / "static" / "css" / "print-statement.css").read_text()
     assert "@media print" in css and "size: A4" in css

@@ -38,7 +38,7 @@ from vouchers.actions import VoucherError, finish_activation, note_code_shown, s
 from vouchers.codes import issue_code_token
 from vouchers.forms import AgreeForm, IdentityForm
 from vouchers.models import VoucherStatus
-from vouchers.selectors import voucher_of
+from vouchers.selectors import voucher_as_loaded, voucher_of
 
 _SESSION_KEY = "activation"
 # The last settlement whose result she dismissed; templates/base.html passes it to her live socket as `after`.
@@ -191,8 +191,8 @@ def _card_url(request: HttpRequest, large: bool) -> str:
     return reverse("vouchers:code_card") + "?" + urlencode(params)
 
 
-def _code_context(request: HttpRequest, person, *, large: bool = False) -> dict | None:
-    voucher = voucher_of(person)
+def _code_context(request: HttpRequest, person, *, large: bool = False, voucher=None) -> dict | None:
+    voucher = voucher or voucher_as_loaded(person)
     if voucher is None or voucher.status != VoucherStatus.ACTIVE:
         return None
     issued = int(time.time())
@@ -201,7 +201,7 @@ def _code_context(request: HttpRequest, person, *, large: bool = False) -> dict 
         "person": person,
         "voucher": voucher,
         "acting": request.acting_grant is not None,
-        "qr": qr_png_data_uri(token, box_size=10 if large else 7),
+        "qr": qr_png_data_uri(token),
         "issued_at": issued,
         "refresh_seconds": settings.CODE_REFRESH_SECONDS,
         "ttl_seconds": settings.CODE_TTL_SECONDS,
@@ -218,7 +218,7 @@ def code(request: HttpRequest) -> HttpResponse:
     person = request.subject_person
     if person is None:
         return redirect("vouchers:activate")
-    voucher = voucher_of(person)
+    voucher = voucher_as_loaded(person)
     if voucher is None or voucher.status != VoucherStatus.ACTIVE:
         return render(request, "vouchers/not_active.html", {"voucher": voucher, "acting": request.acting_grant})
     large = request.resolver_match.url_name == "code_large"
@@ -228,7 +228,7 @@ def code(request: HttpRequest) -> HttpResponse:
         # She has seen that settlement's result (再出示医保码): her pages' sockets no longer bring it back.
         request.session[SETTLEMENT_SEEN_KEY] = seen
     note_code_shown(person, actor=request.user, grant_id=grant.pk if grant else None, ip=client_ip(request))
-    return render(request, "vouchers/code.html", _code_context(request, person, large=large))
+    return render(request, "vouchers/code.html", _code_context(request, person, large=large, voucher=voucher))
 
 
 @never_cache

@@ -55,11 +55,11 @@ class BenchConfig:
     def citizens_needed(self) -> int:
         api = (self.settlements if "phone" in self.measures else 0) + (
             self.sustained if "sustained" in self.measures else 0)
-        return max(self.clients if {"push", "soak"} & set(self.measures) else 0, api, 1)
+        pages = self.page_clients if "pages" in self.measures else 0  # one signed-in citizen per page client
+        return max(self.clients if {"push", "soak"} & set(self.measures) else 0, api, pages, 1)
 
     def needs_worker(self) -> bool:
         return bool({"phone", "sustained"} & set(self.measures))
-
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ the servers enrols workers here and the worker scans the code on the spot (docs/
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import qrcode
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.actions import AuthenticatorExists, enroll_worker_totp
 from accounts.models import User
+from core.qr import qr_text
 from insurance.identity import InvalidIdentifier, normalize_mobile
 
 
@@ -37,10 +36,7 @@ class Command(BaseCommand):
             device = enroll_worker_totp(user, replace=replace)
         except AuthenticatorExists:
             raise CommandError("this worker already has an authenticator; add --replace to change it") from None
-        qr = qrcode.QRCode(border=1)
-        qr.add_data(device.config_url)
-        picture = io.StringIO()
-        qr.print_ascii(out=picture, invert=True)
+        picture = qr_text(device.config_url)
         self.stdout.write(f"Authenticator for {user.audit_label}: scan this with the worker's app now.")
-        self.stdout.write(picture.getvalue())
+        self.stdout.write(picture)
         self.stdout.write("It is shown only this once.")
