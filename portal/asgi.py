@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -17,3 +18,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(live_auth_stack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Everything loaded so far (Django, every app, the compiled templates' modules) lives as long as the process.
+# Frozen, the collector stops walking it on each full collection, which stops the event loop: with 3,000
+# sockets a process, those pauses were what pushed the slowest pushes past a second (docs/scale.md).
+gc.freeze()

@@ -101,6 +101,8 @@ class Command(BaseCommand):
                                  "flush REDIS_URL's database and the next one, before and after; `make bench` "
                                  "passes this")
         parser.add_argument("--json", action="store_true", help="print the results as JSON (progress on stderr)")
+        parser.add_argument("--keep-logs", action="store_true",
+                            help="keep the servers' and workers' logs even when the run found no problem")
 
     def handle(self, *args, **options) -> None:
 
@@ -148,7 +150,7 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=StringIO())
             report = run_bench(config, database_url=database_url, redis_url=redis_url, log_dir=log_dir,
                                progress=self._progress)
-            keep_logs = bool(report.problems)
+            keep_logs = bool(report.problems) or options["keep_logs"]
         finally:
             connections.close_all()
             if fresh:
