@@ -60,6 +60,15 @@ def page_language(scope) -> str:
     return settings.LANGUAGE_CODE
 
 
+async def page_html(event: dict, language: str) -> str | None:
+    """The message's fragment in this page's language: as published (the site's language), or rendered here
+    from the event's reference for a page in another language (live/publish.py). Called after the checks."""
+    html = event["html"].get(language)
+    if html is None and event.get("ref") is not None and language in languages() and event["html"]:
+        html = await db_call(render)(event["kind"], event["ref"], language)
+    return html or event["html"].get(settings.LANGUAGE_CODE)
+
+
 class _LiveConsumer(AsyncWebsocketConsumer):
     socket = ""  # which current-state providers answer when the page connects
 
@@ -120,7 +129,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
             return
         if event["role"] == WATCHERS and not await self.still_may_watch(event["person_id"]):
             return
-        html = event["html"].get(self.language) or event["html"].get(settings.LANGUAGE_CODE)
+        html = await page_html(event, self.language)
         if html:
             await self.send(text_data=html)
             self.shown(event)

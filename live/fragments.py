@@ -77,6 +77,12 @@ def render(kind: str, ref: Any, language: str) -> str | None:
         return fragment_kind(kind).render(ref, language) or None
 
 
+def render_in(kind: str, ref: Any, language: str) -> dict[str, str]:
+    """The fragment in one language, in the shape of `render_all` (empty when there is nothing to show)."""
+    html = render(kind, ref, language)
+    return {language: html} if html else {}
+
+
 def render_all(kind: str, ref: Any) -> dict[str, str]:
     """The fragment in every language the site speaks (those a renderer has nothing for are left out)."""
     rendered = {language: render(kind, ref, language) for language in languages()}

@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from live.consumers import FORBIDDEN, _query, page_language
+from live.consumers import FORBIDDEN, _query, page_html, page_language
 from live.fragments import render
 from live.publish import Audience
 
@@ -101,7 +101,7 @@ class PracticeConsumer(AsyncWebsocketConsumer):
     async def live_fragment(self, event: dict) -> None:
         if event.get("role") != PRACTICE or not await self._still_allowed():
             return
-        html = event["html"].get(self.language) or event["html"].get(settings.LANGUAGE_CODE)
+        html = await page_html(event, self.language)
         if html:
             await self.send(text_data=html)
 

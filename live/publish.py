@@ -1,6 +1,8 @@
 """Publishing events to open pages. An app calls `publish(kind, audience, ref)` inside its action's
-transaction; on commit the event is rendered once per language (by the renderer its app registered) and sent
-to the audience's group. Only ids and the rendered HTML travel through the channel layer.
+transaction; on commit the event is rendered once in the site's language (by the renderer its app registered)
+and sent to the audience's group with the reference it was rendered from; a page open in another language
+renders its own from that reference when the message reaches it (live/consumers.py), so nobody pays for
+languages no open page speaks. Only ids and the rendered HTML travel through the channel layer.
 
 Every send is bounded by PUSH_TIMEOUT and its failure is logged, never raised: a Redis that is down or stalls
 must not fail (or hold up) the state change that was already committed; a page re-fetches the current state
@@ -16,9 +18,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
-from live.fragments import fragment_kind, render_all
+from live.fragments import fragment_kind, render_all, render_in
 from live.groups import institution_group, person_group, session_group, user_group, watchers_group
 from live.loop import run_on_push_loop, uses_push_loop
 
@@ -108,8 +111,10 @@ def _message(event: Event, rendered: dict[tuple[str, Any], dict[str, str]]) -> t
     try:
         fragment = fragment_kind(event.kind)
         key = (event.kind, event.ref if isinstance(event.ref, Hashable) else id(event.ref))
+        reference = _reference(event.ref)
         if key not in rendered:
-            rendered[key] = render_all(event.kind, event.ref)
+            rendered[key] = (render_in(event.kind, event.ref, settings.LANGUAGE_CODE) if reference is not None
+                             else render_all(event.kind, event.ref))
         html = rendered[key]
     except Exception:
         log.exception("could not render the push of %s to %s", _label(event), event.audience.group)
@@ -120,7 +125,15 @@ def _message(event: Event, rendered: dict[tuple[str, Any], dict[str, str]]) -> t
         "type": "live.fragment", "kind": event.kind, "target": fragment.target_id if fragment else "",
         "role": event.audience.role, "person_id": event.audience.person_id,
         "operator_id": event.audience.operator_id, "stop_watching": event.stop_watching, "html": html,
+        "ref": reference,
     })
+
+
+def _reference(ref: Any) -> int | str | None:
+    """What a page in another language renders the event from: the id the renderer loads (a model's primary
+    key), or None for a reference that cannot travel, which is then rendered in every language here."""
+    ref = getattr(ref, "pk", ref)
+    return ref if isinstance(ref, int | str) and not isinstance(ref, bool) else None
 
 
 async def _send_all(layer, messages: list[tuple[str, str, dict]]) -> None:

@@ -75,6 +75,37 @@ def test_a_page_served_in_english_gets_her_payment_in_english_while_her_chinese_
     assert "结算完成" in chinese[-1] and "Payment done" not in chinese[-1]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_push_is_rendered_once_in_chinese_and_carries_what_an_english_page_renders_its_own_from():
+    """docs/scale.md: the publisher no longer renders languages no open page may speak."""
+    from channels.layers import get_channel_layer
+
+    from live.groups import person_group
+    from live.publish import Event as LiveEvent
+    from live.publish import send_now, to_person
+    from settlement.models import Settlement
+    from settlement.push import STATUS
+
+    grandma = make_citizen(make_person(name="王秀英"))
+    Institution.objects.create(code="H1", name="测试第一医院", level="tertiary", region_code="330100",
+                               api_key_id="test-h1", api_secret=INSTITUTION_SECRET)
+    api = SignedApi(Client(), "test-h1", INSTITUTION_SECRET)
+    token = issue_code_token(grandma.person.voucher.public_id)
+    assert api.post("/api/v1/settlements", {**BILL, "code": token}).status_code == 202
+    settlement = Settlement.objects.get(person=grandma.person)
+    layer = get_channel_layer()
+
+    async def listen() -> str:
+        name = await layer.new_channel()
+        await layer.group_add(person_group(grandma.person_id), name)
+        return name
+
+    channel = async_to_sync(listen)()
+    send_now([LiveEvent(STATUS, to_person(grandma.person_id), settlement)])
+    message = async_to_sync(layer.receive)(channel)
+    assert set(message["html"]) == {"zh-hans"} and message["ref"] == settlement.pk
+
+
 def _scope(query: bytes = b"", cookie: str | None = None) -> dict:
     headers = [(b"cookie", cookie.encode())] if cookie else []
     return {"query_string": query, "headers": headers}
