@@ -111,9 +111,10 @@ def _event(settlement: Settlement, detail: dict | None = None) -> None:
     SettlementEvent.objects.create(settlement=settlement, status=settlement.status, detail=detail or {})
 
 
-def _after_commit(settlement_id: int) -> None:
-
-    transaction.on_commit(lambda: push_settlement(settlement_id))
+def _after_commit(settlement: Settlement) -> None:
+    # The object as this transaction saved it (with her and the hospital already loaded): the push renders
+    # what was committed without reading the row again.
+    transaction.on_commit(lambda: push_settlement(settlement))
 
 
 def submit_settlement(
@@ -164,7 +165,7 @@ def submit_settlement(
             if offline:
                 _flag_twins(settlement)
                 _tell_her_and_family(settlement)
-            _after_commit(settlement.pk)
+            _after_commit(settlement)
             transaction.on_commit(lambda: _enqueue(settlement.pk))
     except CodeTokenError as exc:
         status = 409 if exc.code == "code_used" else 422
@@ -275,7 +276,7 @@ def presettle(settlement_id: int) -> Settlement | None:
         settlement.status = Status.PRESETTLED
         settlement.save(update_fields=["fund_pay", "account_pay", "self_pay", "breakdown", "status", "updated_at"])
         _event(settlement, {"provisional": split.as_dict()})
-        _after_commit(settlement.pk)
+        _after_commit(settlement)
     return settlement
 
 
@@ -302,7 +303,7 @@ def finalize_settlement(settlement_id: int) -> Settlement:
         record_event(action=Kind.SETTLEMENT_SETTLED, via=Via.INSTITUTION, actor_label=settlement.institution.name,
                      subject=settlement.person, detail={"settlement": str(settlement.public_id),
                                                         "total": str(split.total), "self_pay": str(split.self_pay)})
-        _after_commit(settlement.pk)
+        _after_commit(settlement)
     return settlement
 
 
@@ -316,7 +317,7 @@ def _fail_locked(settlement: Settlement, reason: str, next_step: str, *, status:
     kind = Kind.SETTLEMENT_MANUAL if status == Status.MANUAL else Kind.SETTLEMENT_FAILED
     record_event(action=kind, via=Via.SYSTEM, subject=settlement.person,
                  detail={"settlement": str(settlement.public_id)})
-    _after_commit(settlement.pk)
+    _after_commit(settlement)
     return settlement
 
 

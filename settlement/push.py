@@ -48,11 +48,11 @@ def _renderer(template: str):
     return render
 
 
-def push_settlement(settlement_id: int) -> None:
+def push_settlement(settlement: Settlement | int) -> None:
     """Send the current state to everyone allowed to see it. A failing channel layer never fails the
     settlement (pages re-fetch on reconnect); each send is bounded by live's PUSH_TIMEOUT, so a Redis that
     stalls cannot hold the worker (or, for the first push, the counter's request) after the state is committed."""
-    settlement = load_settlement(settlement_id)
+    settlement = load_settlement(settlement)
     if settlement is None:
         return
     publish_all([
