@@ -24,6 +24,7 @@ from vouchers.codes import issue_code_token
 
 T = TypeVar("T")
 SETTLEMENTS_PATH = "/api/v1/settlements"
+IDLE_REUSE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,13 @@ class SignedClient:
         self._sessions: list[Any] = []
 
     def _session(self):
-
+        # uvicorn closes a keep-alive connection after 5 idle seconds; a connection idle that long (between two
+        # measurements) may be closed under the request, so it is not reused.
         session = getattr(self._local, "session", None)
+        if session is not None and time.monotonic() - getattr(self._local, "used_at", 0.0) > IDLE_REUSE_SECONDS:
+            session.close()
+            session = None
+        self._local.used_at = time.monotonic()
         if session is None:
             session = requests.Session()
             session.trust_env = False  # loopback directly, whatever proxy the environment names
