@@ -115,9 +115,8 @@ def _one_notice(event: AuditEvent, category: str, text: NoticeText, phone: str, 
                 notice.status = NoticeStatus.LIMITED
                 notice.save()
             else:
+                _send(notice)  # the message first, so the notice is written once, already queued
                 notice.save()
-                _send(notice)
-                notice.save(update_fields=["message", "status", "hold_until"])
     except IntegrityError:
         return None
     return notice

@@ -298,7 +298,8 @@ def finalize_settlement(settlement_id: int) -> Settlement:
         settlement.status = Status.SETTLED
         settlement.booked = True
         settlement.finished_at = timezone.now()
-        settlement.save()
+        settlement.save(update_fields=["fund_pay", "account_pay", "self_pay", "breakdown", "status", "booked",
+                                       "finished_at", "updated_at"])
         _event(settlement, {"final": split.as_dict()})
         record_event(action=Kind.SETTLEMENT_SETTLED, via=Via.INSTITUTION, actor_label=settlement.institution.name,
                      subject=settlement.person, detail={"settlement": str(settlement.public_id),
