@@ -20,6 +20,6 @@ application = ProtocolTypeRouter(
 )
 
 # Everything loaded so far (Django, every app, the compiled templates' modules) lives as long as the process.
-# Frozen, the collector stops walking it on each full collection, which stops the event loop: with 3,000
-# sockets a process, those pauses were what pushed the slowest pushes past a second (docs/scale.md).
+# Frozen, the collector stops walking it on each full collection, which stops the event loop (0.1-1.3 s with
+# 3,000 sockets a process; docs/scale.md, "The second pass").
 gc.freeze()
