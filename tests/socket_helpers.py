@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -37,3 +38,13 @@ async def until_settled(comm) -> str:
         html = await comm.receive_from(timeout=3)
         if 'data-status="settled"' in html:
             return html
+
+
+def listening_channel(layer, group: str) -> str:
+    """A channel of the layer that has joined `group`: what a page's socket does, without the socket."""
+    async def join() -> str:
+        name = await layer.new_channel()
+        await layer.group_add(group, name)
+        return name
+
+    return async_to_sync(join)()

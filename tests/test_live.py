@@ -16,7 +16,7 @@ from family.actions import invite_proxy
 from insurance.models import Institution
 from live.consumers import page_language
 from live.fragments import fragment_kind, registered_kinds
-from tests.socket_helpers import page_socket
+from tests.socket_helpers import listening_channel, page_socket
 from vouchers.codes import issue_code_token
 
 BILL = {"visit_type": "outpatient", "items": [
@@ -44,12 +44,17 @@ async def until_settled(comm: WebsocketCommunicator) -> list[str]:
     return seen
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_page_served_in_english_gets_her_payment_in_english_while_her_chinese_page_gets_chinese():
+def _grandma_and_her_hospital() -> tuple:
+    """奶奶 with an active code, and the signed API of the hospital she shows it at."""
     grandma = make_citizen(make_person(name="王秀英"))
     Institution.objects.create(code="H1", name="测试第一医院", level="tertiary", region_code="330100",
                                api_key_id="test-h1", api_secret=INSTITUTION_SECRET)
-    api = SignedApi(Client(), "test-h1", INSTITUTION_SECRET)
+    return grandma, SignedApi(Client(), "test-h1", INSTITUTION_SECRET)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_served_in_english_gets_her_payment_in_english_while_her_chinese_page_gets_chinese():
+    grandma, api = _grandma_and_her_hospital()
     # English only because her browser asks for it: no language cookie on either browser.
     english_browser, chinese_browser = client_for(grandma), client_for(grandma)
     english_page = english_browser.get("/code/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
@@ -86,21 +91,12 @@ def test_a_push_is_rendered_once_in_chinese_and_carries_what_an_english_page_ren
     from settlement.models import Settlement
     from settlement.push import STATUS
 
-    grandma = make_citizen(make_person(name="王秀英"))
-    Institution.objects.create(code="H1", name="测试第一医院", level="tertiary", region_code="330100",
-                               api_key_id="test-h1", api_secret=INSTITUTION_SECRET)
-    api = SignedApi(Client(), "test-h1", INSTITUTION_SECRET)
+    grandma, api = _grandma_and_her_hospital()
     token = issue_code_token(grandma.person.voucher.public_id)
     assert api.post("/api/v1/settlements", {**BILL, "code": token}).status_code == 202
     settlement = Settlement.objects.get(person=grandma.person)
     layer = get_channel_layer()
-
-    async def listen() -> str:
-        name = await layer.new_channel()
-        await layer.group_add(person_group(grandma.person_id), name)
-        return name
-
-    channel = async_to_sync(listen)()
+    channel = listening_channel(layer, person_group(grandma.person_id))
     send_now([LiveEvent(STATUS, to_person(grandma.person_id), settlement)])
     message = async_to_sync(layer.receive)(channel)
     assert set(message["html"]) == {"zh-hans"} and message["ref"] == settlement.pk

@@ -96,15 +96,10 @@ def test_a_push_from_a_thread_with_no_event_loop_reaches_her_socket(mother_user)
 
     from live.groups import person_group
     from live.publish import _run
+    from tests.socket_helpers import listening_channel
 
     layer = get_channel_layer()
-
-    async def join() -> str:
-        name = await layer.new_channel()
-        await layer.group_add(person_group(mother_user.person_id), name)
-        return name
-
-    channel = async_to_sync(join)()
+    channel = listening_channel(layer, person_group(mother_user.person_id))
     event_message = {"type": "live.fragment", "kind": "k", "target": "t", "role": "person", "person_id": None,
                      "operator_id": None, "stop_watching": None, "html": {"zh-hans": "<p>x</p>"}}
     sent: list[str] = []
