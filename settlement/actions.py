@@ -256,8 +256,10 @@ def _enqueue(settlement_id: int) -> None:
         log.exception("could not enqueue settlement %s", settlement_id)
 
 
-def presettle(settlement_id: int) -> Settlement | None:
-    """received → presettled with the provisional split. Does nothing if it already moved on."""
+def presettle(settlement_id: int, *, push: bool = True) -> Settlement | None:
+    """received → presettled with the provisional split. Does nothing if it already moved on. With `push`
+    False the provisional split is recorded but not pushed: the caller finalizes at once and pushes the
+    final state instead (settlement/tasks.py)."""
     with transaction.atomic():
         settlement = Settlement.objects.select_for_update(of=("self",)).select_related("person", "institution").get(
             pk=settlement_id)
@@ -276,7 +278,8 @@ def presettle(settlement_id: int) -> Settlement | None:
         settlement.status = Status.PRESETTLED
         settlement.save(update_fields=["fund_pay", "account_pay", "self_pay", "breakdown", "status", "updated_at"])
         _event(settlement, {"provisional": split.as_dict()})
-        _after_commit(settlement)
+        if push:
+            _after_commit(settlement)
     return settlement
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from settlement import actions  # a module, not its names: actions imports this module too
 from settlement.models import FINAL_STATUSES, Settlement
+from settlement.push import push_settlement
 
 WATCHDOG_AFTER = dt.timedelta(minutes=5)
 
@@ -19,12 +20,21 @@ WATCHDOG_AFTER = dt.timedelta(minutes=5)
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=1, retry_backoff_max=30,
              max_retries=8)
 def run_settlement(self, settlement_id: int) -> str:
-    settlement = actions.presettle(settlement_id)
+    # The final state follows the provisional split within milliseconds unless the bureau pauses between them:
+    # then the split is worth showing and is pushed; otherwise only when the final state cannot follow now
+    # (this try fails and is retried), so the pages are not sent a state that is gone before they draw it.
+    pause = settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE
+    settlement = actions.presettle(settlement_id, push=bool(pause))
     if settlement is None or settlement.status in FINAL_STATUSES:
         return settlement.status if settlement else "missing"
-    if settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE:
-        time.sleep(settings.SETTLEMENT_PAUSE_AFTER_PRESETTLE)
-    return actions.finalize_settlement(settlement_id).status
+    if pause:
+        time.sleep(pause)
+    try:
+        return actions.finalize_settlement(settlement_id).status
+    except BaseException:
+        if not pause:
+            push_settlement(settlement_id)
+        raise
 
 
 @shared_task(acks_late=True)

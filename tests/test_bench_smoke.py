@@ -65,14 +65,14 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
         [sys.executable, "manage.py", "bench", "--fresh-stores", "--json", "--clients", "5", "--settlements", "5",
          "--concurrency", "2", "--sustained", "5", "--sustained-concurrency", "3", "--proxy-every", "2",
          "--page-seconds", "1", "--page-clients", "2", "--soak-seconds", "3", "--soak-rate", "20", "--soak-threads", "2",
-         "--measure", "push,phone,sustained,pages,voice,soak"],
+         "--measure", "push,phone,sustained,floor,pages,voice,soak"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, f"bench failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     sections = {s["key"]: s for s in report["sections"]}
 
-    assert list(sections) == ["push", "phone", "sustained", "pages", "voice", "soak"]
+    assert list(sections) == ["push", "phone", "sustained", "floor", "pages", "voice", "soak"]
     assert report["problems"] == []
     # The production topology: two ASGI processes, two worker processes, the layer over two Redis servers.
     assert report["environment"]["ASGI"].startswith("2 uvicorn processes")
@@ -96,6 +96,11 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
     assert sustained["figures"]["settled"] == "5/5"
     assert sustained["figures"]["submitted per s"] > 0
     assert sustained["figures"]["settled per s"] > 0
+    # The floor of the loop: the same citizens' sockets hear a settlement that is only inserted, queued, updated
+    # and pushed; a yardstick, so it has no goal of its own.
+    floor = sections["floor"]
+    assert floor["figures"]["settled"] == "5/5" and floor["figures"]["lost"] == 0
+    assert floor["goal"] is None
     pages = sections["pages"]
     assert pages["figures"]["failed requests"] == 0
     assert pages["figures"]["code page requests per s"] > 0 and pages["figures"]["bare view requests per s"] > 0
@@ -144,7 +149,7 @@ def test_a_later_measurement_plugs_into_the_same_command_under_its_own_name():
 
     register_measurement(key)(measure_something_else)
     try:
-        assert available_measures()[:5] == ["push", "phone", "sustained", "pages", "soak"]
+        assert available_measures()[:6] == ["push", "phone", "sustained", "floor", "pages", "soak"]
         assert available_measures()[-1] == key
         assert extra_measurements()[key] is measure_something_else
         with pytest.raises(ValueError):

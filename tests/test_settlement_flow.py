@@ -57,6 +57,29 @@ def test_running_the_task_twice_books_the_bill_once(api, mother_user, mother, ru
     assert list(settlement.events.values_list("status", flat=True)) == ["received", "presettled", "settled"]
 
 
+def test_when_the_final_step_fails_her_page_is_shown_the_provisional_split_while_it_is_retried(
+        api, mother_user, mother, rules, monkeypatch):
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    from settlement import actions, tasks
+
+    response = api.post("/api/v1/settlements", bill(code=fresh_code(mother)))
+    settlement = Settlement.objects.get(public_id=response.json()["id"])
+    pushed = []
+    monkeypatch.setattr(tasks, "push_settlement", pushed.append)
+
+    def database_away(settlement_id):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(actions, "finalize_settlement", database_away)
+    with pytest.raises(Retry):  # the task is put back on the queue
+        run_settlement.apply(args=[settlement.pk])
+    settlement.refresh_from_db()
+    assert settlement.status == Status.PRESETTLED
+    assert pushed and set(pushed) == {settlement.pk}
+
+
 def test_the_same_code_cannot_pay_twice(api, mother_user, mother, rules):
     code, signed_at = fresh_code(mother), int(time.time())
     assert api.post("/api/v1/settlements", bill(code=code), now=signed_at).status_code == 202

@@ -49,18 +49,18 @@ class BenchConfig:
     soak_seconds: float = 600.0
     soak_rate: int = 300  # pushes per second offered during the soak
     soak_threads: int = 6
-    measures: tuple[str, ...] = ("push", "phone", "sustained", "pages", "voice")
+    measures: tuple[str, ...] = ("push", "phone", "sustained", "floor", "pages", "voice")
     server_conn_max_age: int | None = None  # None: the project's settings; a number replaces CONN_MAX_AGE
     final_timeout: float = 30.0  # the longest a settlement's final fragment may take before it counts as lost
 
     def citizens_needed(self) -> int:
         api = (self.settlements if "phone" in self.measures else 0) + (
-            self.sustained if "sustained" in self.measures else 0)
+            self.sustained if {"sustained", "floor"} & set(self.measures) else 0)
         pages = self.page_clients if "pages" in self.measures else 0  # one signed-in citizen per page client
         return max(self.clients if {"push", "soak"} & set(self.measures) else 0, api, pages, 1)
 
     def needs_worker(self) -> bool:
-        return bool({"phone", "sustained"} & set(self.measures))
+        return bool({"phone", "sustained", "floor"} & set(self.measures))
 
 
 @dataclass(frozen=True)
@@ -102,15 +102,22 @@ class SignedClient:
         return session
 
     def post_settlement_blocking(self, citizen: Citizen) -> PostResult:
-
         body = json.dumps({"code": issue_code_token(citizen.voucher_public_id), "visit_type": "outpatient",
                            "items": bill_payload()}).encode()
-        headers = {**signed_headers(self.institution.key_id, self.institution.secret, "POST", SETTLEMENTS_PATH, body),
-                   "Content-Type": "application/json"}
+        headers = signed_headers(self.institution.key_id, self.institution.secret, "POST", SETTLEMENTS_PATH, body)
+        return self.post_blocking(SETTLEMENTS_PATH, body, headers)
+
+    def post_blocking(self, path: str, body: bytes, headers: dict[str, str]) -> PostResult:
+        """POST JSON to the next ASGI process in turn, on this thread's keep-alive connection."""
         session = self._session()
         sent = time.time()
         base_url = self.base_urls[next(self._turn) % len(self.base_urls)]
-        response = session.post(base_url + SETTLEMENTS_PATH, data=body, headers=headers, timeout=30)
+        try:
+            response = session.post(base_url + path, data=body, headers={**headers, "Content-Type": "application/json"},
+                                    timeout=30)
+        except requests.RequestException as exc:  # reset or timed out: an API error of the run, not its end
+            self._local.session = None
+            return PostResult(sent, time.time(), 0, {"error": type(exc).__name__, "message": str(exc)[:200]})
         answered = time.time()
         try:
             payload = response.json()
@@ -120,6 +127,10 @@ class SignedClient:
 
     async def post_settlement(self, citizen: Citizen) -> PostResult:
         return await asyncio.get_running_loop().run_in_executor(self.executor, self.post_settlement_blocking, citizen)
+
+    async def post(self, path: str, payload: dict) -> PostResult:
+        body = json.dumps(payload).encode()
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.post_blocking, path, body, {})
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

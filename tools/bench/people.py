@@ -157,6 +157,18 @@ def mark_settled(settlement_id: int) -> None:
     SettlementEvent.objects.create(settlement_id=settlement_id, status=Status.SETTLED, detail={"bench": True})
 
 
+def statuses_of(public_ids: list[str]) -> dict[str, int]:
+    """How many of these settlements are in each status in the database now: a final fragment that never
+    reached her page is told apart from a settlement the worker never finished."""
+    found: dict[str, int] = {}
+    for status in Settlement.objects.filter(public_id__in=public_ids).values_list("status", flat=True):
+        found[status] = found.get(status, 0) + 1
+    missing = len(public_ids) - sum(found.values())
+    if missing:
+        found["not in the database"] = missing
+    return found
+
+
 # Socket indexes: a citizen's own is her index; her son's is WATCHER_BASE + hers; the counter's is COUNTER_INDEX.
 WATCHER_BASE = 10_000_000
 COUNTER_INDEX = -1

@@ -9,3 +9,4 @@ from portal.settings.dev import *  # noqa: F403
 ROOT_URLCONF = "tools.bench.urls"
 if os.environ.get("BENCH_CONN_MAX_AGE"):
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["BENCH_CONN_MAX_AGE"])  # noqa: F405
+CELERY_IMPORTS = ["tools.bench.floor"]  # the floor measurement's task (tools/bench/floor.py)
