@@ -64,7 +64,7 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
     result = subprocess.run(
         [sys.executable, "manage.py", "bench", "--fresh-stores", "--json", "--clients", "5", "--settlements", "5",
          "--concurrency", "2", "--sustained", "5", "--sustained-concurrency", "3", "--proxy-every", "2",
-         "--page-seconds", "1", "--page-clients", "2", "--soak-seconds", "3", "--soak-rate", "20", "--soak-threads", "2",
+         "--page-seconds", "1", "--page-clients", "2", "--soak-seconds", "3", "--soak-rate", "20", "--soak-processes", "2",
          "--measure", "push,phone,sustained,floor,pages,voice,soak"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
     )
@@ -76,7 +76,7 @@ def test_the_benchmark_measures_every_push_and_settlement_and_leaves_nothing_beh
     assert report["problems"] == []
     # The production topology: two ASGI processes, two worker processes, the layer over two Redis servers.
     assert report["environment"]["ASGI"].startswith("2 uvicorn processes")
-    assert report["environment"]["channel layer"] == "channels-redis over 2 Redis server(s)"
+    assert report["environment"]["channel layer"] == "channels-redis (pubsub) over 2 Redis server(s)"
     push = sections["push"]
     assert push["figures"]["pushes"] == 5
     # Every other citizen has a son following her (3 of 5), and the counter hears all five.

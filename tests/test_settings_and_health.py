@@ -56,6 +56,28 @@ def test_a_bad_redis_url_stops_start_up_with_its_name():
     assert "REDIS_URL" in result.stderr
 
 
+def _layer_of(**env: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.settings.dev as s; c = s.CHANNEL_LAYERS['default'];"
+                               "print(c['BACKEND'], c['CONFIG'].get('prefix', '-'))"],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "DJANGO_",
+                                                                          "CHANNEL_"))}, **env},
+        capture_output=True, text=True, timeout=60)
+    return result.stdout.strip() or result.stderr
+
+
+def test_the_channel_layer_is_redis_pub_sub_with_a_prefix_per_redis_database_unless_lists_are_asked_for():
+    assert _layer_of(REDIS_URL="redis://127.0.0.1:6379/4") == "channels_redis.pubsub.RedisPubSubChannelLayer ybt-db4"
+    # Two environments on one Redis server hear only their own channels, whichever address they reach it by.
+    assert _layer_of(REDIS_URL="redis://127.0.0.1:6379/0",
+                     CHANNEL_REDIS_HOSTS="redis://10.0.0.9:7000/5,redis://10.0.0.9:7001/0").endswith(" ybt-db5")
+    assert _layer_of(REDIS_URL="redis://127.0.0.1:6379/4", CHANNEL_PREFIX="ward-3").endswith(" ward-3")
+    assert _layer_of(REDIS_URL="redis://127.0.0.1:6379/4", CHANNEL_LAYER="lists") == \
+        "channels_redis.core.RedisChannelLayer -"
+    assert "CHANNEL_LAYER must be pubsub or lists" in _layer_of(REDIS_URL="redis://127.0.0.1:6379/4",
+                                                                CHANNEL_LAYER="rabbit")
+
+
 def test_production_settings_pass_the_deploy_check():
     env = {
         "DJANGO_SETTINGS_MODULE": "portal.settings.prod",

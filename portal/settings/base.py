@@ -130,6 +130,12 @@ else:
         }
     }
 
+def _redis_db_tag(url: str) -> str:
+    """"redis://host:6379/5" -> "db5": what tells one Redis database's users from another's on a server
+    (not the host or port: a process may reach the same server by another address, through a proxy)."""
+    return "db" + (urlsplit(url).path.strip("/") or "0")
+
+
 def _next_redis_db(url: str) -> str:
     """redis://host:6379/0 -> redis://host:6379/1 (the database after the one the broker uses)."""
 
@@ -142,10 +148,22 @@ def _next_redis_db(url: str) -> str:
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://")
+    # Redis pub/sub by default: a message is pushed to each ASGI process over its subscription, one PUBLISH per
+    # group send, where the list-based layer ("lists") pays three round trips per message received, one at a
+    # time per process (docs/decisions.md, "The channel layer over Redis pub/sub"). Pub/sub ignores Redis
+    # database numbers, so channel names carry a prefix of their own (CHANNEL_PREFIX).
+    CHANNEL_LAYER = env_str("CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER not in ("pubsub", "lists"):
+        raise ImproperlyConfigured("CHANNEL_LAYER must be pubsub or lists")
+    _channel_hosts = env_list("CHANNEL_REDIS_HOSTS", [REDIS_URL])
     CHANNEL_LAYERS = {
         "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": _channel_hosts,
+                       "prefix": env_str("CHANNEL_PREFIX", "ybt-" + _redis_db_tag(_channel_hosts[0]))},
+        } if CHANNEL_LAYER == "pubsub" else {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": env_list("CHANNEL_REDIS_HOSTS", [REDIS_URL]), "capacity": 1500, "expiry": 30},
+            "CONFIG": {"hosts": _channel_hosts, "capacity": 1500, "expiry": 30},
         }
     }
     # The cache gets its own Redis database: clearing it must never touch Celery's queues or channel groups.

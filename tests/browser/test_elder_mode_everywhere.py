@@ -40,7 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import Role, User
-from assist.actions import consent_witnessed, register_kiosk, start_session
+from assist.actions import consent_witnessed, register_kiosk, start_session, touch
 from assist.middleware import KIOSK_COOKIE
 from assist.models import AssistSession
 from conftest import INSTITUTION_SECRET, client_for
@@ -175,6 +175,7 @@ class Visit:
 
     name: str
     path: str
+    before: Callable[[], None] | None = None  # what happens elsewhere just before she opens the page
     then: Callable[[Page], None] | None = None  # what she does on the page before it is checked
     lands_on: str | None = None  # the path she is on when it is checked (default: path)
     status: int = 200
@@ -263,6 +264,8 @@ class Walk:
 
     def visit(self, page: Page, visit: Visit, viewport: dict[str, int]) -> None:
         page.set_viewport_size(viewport)
+        if visit.before:
+            visit.before()
         response = page.goto(visit.path)
         assert response is not None and response.status == visit.status, (
             f"{visit.path} answered {response and response.status}")
@@ -465,7 +468,9 @@ def walk_every_main_page(chromium: Browser, base_url: str, world: World, walk: W
             Visit("son-acting-code-large", "/code/large/", qr=True),
         ]),
         (signed_in_session(world.helper, **helper_otp), PHONE_VIEWPORT, [
-            Visit("kiosk-consent", f"{kiosk}/consent/"),
+            # The helper sits down with her now: the kiosk session is not left idle (2 minutes end it) however
+            # long the pages before took on a busy machine.
+            Visit("kiosk-consent", f"{kiosk}/consent/", before=lambda: touch(world.assist)),
             Visit("kiosk-session", f"{kiosk}/consent/", then=she_consents_before_the_helper(world.assist),
                   lands_on=f"{kiosk}/"),
             Visit("kiosk-code", f"{kiosk}/code/", qr=True),

@@ -48,7 +48,7 @@ class BenchConfig:
     page_clients: int = 8  # HTTP keep-alive clients loading them
     soak_seconds: float = 600.0
     soak_rate: int = 300  # pushes per second offered during the soak
-    soak_threads: int = 6
+    soak_processes: int = 4  # publisher processes of the soak
     measures: tuple[str, ...] = ("push", "phone", "sustained", "floor", "pages", "voice")
     server_conn_max_age: int | None = None  # None: the project's settings; a number replaces CONN_MAX_AGE
     final_timeout: float = 30.0  # the longest a settlement's final fragment may take before it counts as lost

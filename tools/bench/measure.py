@@ -42,12 +42,12 @@ async def push_latency(ctx: BenchContext) -> Section:
     publishers = ctx.config.push_threads
     with ProcessPoolExecutor(max_workers=publishers, mp_context=get_context("spawn")) as pool:
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(pool, warm_up) for _ in range(publishers)))
-        hosts = list(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"])
+        layer_config = dict(settings.CHANNEL_LAYERS["default"]["CONFIG"])  # the shards (and prefix) the servers use
+        await asyncio.gather(*(loop.run_in_executor(pool, warm_up, layer_config) for _ in range(publishers)))
         chunks = [rows[n::publishers] for n in range(publishers)]
         started = time.time()
         interval = publishers / ctx.config.push_rate if ctx.config.push_rate else 0.0
-        for part in await asyncio.gather(*(loop.run_in_executor(pool, settle_and_push, chunk, hosts, interval)
+        for part in await asyncio.gather(*(loop.run_in_executor(pool, settle_and_push, chunk, layer_config, interval)
                                            for chunk in chunks if chunk)):
             committed.update(part)
         pushed_in = time.time() - started

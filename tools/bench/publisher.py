@@ -1,29 +1,27 @@
-"""The push measurement's publishers, each in a process of its own: committing a settlement and rendering its
-fragments is CPU work, and done in threads of the bench process it held the GIL while the same process's event loop
+"""The publishers of the push measurement and of the soak, each in a process of its own: committing a settlement
+and rendering its fragments is CPU work, and done in threads of the bench process it held the GIL while the same process's event loop
 was stamping fragments as they arrived, so the clock counted the bench's own waiting. Started with `spawn` (a
 fresh interpreter, no copy of the parent's event loop, sockets or database connections)."""
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
 
+SOAK_BATCH = 100  # pre-settled rows made at a time by a soak publisher
 
-def settle_and_push(rows: list[tuple[int, str]], channel_hosts: list[str], interval: float = 0.0) -> dict[str, float]:
+
+def settle_and_push(rows: list[tuple[int, str]], channel_config: dict, interval: float = 0.0) -> dict[str, float]:
     """Commit each pre-settled row as settled and push it on commit, as the worker does, one every `interval`
     seconds (0: as fast as it can). Returns when each was committed (time.time(), the clock the bench's sockets
     stamp with)."""
-    import django  # a spawned process starts bare: Django is set up here, before anything that needs it
-
-    django.setup()
-    from channels.layers import channel_layers  # after django.setup(), as below
-    from django.conf import settings  # after django.setup()
+    _prepare(channel_config)
     from django.db import connections, transaction  # after django.setup()
 
     from settlement.push import push_settlement  # models: after django.setup()
     from tools.bench.people import mark_settled  # models: after django.setup()
 
-    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = channel_hosts
-    channel_layers.backends.clear()
     committed: dict[str, float] = {}
     next_at = time.monotonic()
     try:
@@ -42,9 +40,88 @@ def settle_and_push(rows: list[tuple[int, str]], channel_hosts: list[str], inter
     return committed
 
 
-def warm_up() -> bool:
-    """Import Django in a freshly spawned publisher before the clock starts."""
-    import django  # a spawned process starts bare
+def _prepare(channel_config: dict) -> None:
+    """Django set up in this spawned process (once), sending to the bench's Redis servers."""
+    import django  # a spawned process starts bare: Django is set up here, before anything that needs it
 
     django.setup()
+    from channels.layers import channel_layers  # after django.setup(), as below
+    from django.conf import settings  # after django.setup()
+
+    if settings.CHANNEL_LAYERS["default"]["CONFIG"] != channel_config:
+        settings.CHANNEL_LAYERS["default"]["CONFIG"] = dict(channel_config)
+        channel_layers.backends.clear()
+
+
+def warm_up(channel_config: dict) -> bool:
+    """Before the clock starts, what a long-running worker has done long ago: Django imported, the fragments'
+    templates compiled, a database connection and the Redis connections to every shard open."""
+    _prepare(channel_config)
+    from channels.layers import get_channel_layer  # after django.setup(), as below
+    from django.db import connection  # after django.setup()
+    from django.template.loader import get_template  # after django.setup()
+
+    from counter.push import TEMPLATE as COUNTER_TEMPLATE  # templates: after django.setup()
+    from live.loop import run_on_push_loop  # after django.setup()
+    from settlement.push import TEMPLATES  # models: after django.setup()
+
+    for name in [*TEMPLATES.values(), COUNTER_TEMPLATE]:
+        get_template(name)
+    connection.ensure_connection()
+    connection.close()
+    layer = get_channel_layer()
+
+    async def touch_every_shard() -> None:
+        for n in range(8):  # group names hash over the shards: eight reach both with near certainty
+            await layer.group_send(f"bench-warm-up-{n}", {"type": "bench.nothing"})
+
+    run_on_push_loop(touch_every_shard, timeout=10)
     return True
+
+
+class _FailedSends(logging.Handler):
+    """live.publish logs (and swallows) every send that failed: each such line is a message lost at publishing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def soak_publish(citizens: list, institution, sons: set[int], channel_config: dict, interval: float,
+                 until: float) -> tuple[dict[str, float], list[str], int]:
+    """Settle and push for these citizens in turn, one every `interval` seconds, until `until` (time.time()).
+    Returns when each was committed, those whose son's page should hear it too, and the sends that failed."""
+    _prepare(channel_config)
+    from django.db import connections, transaction  # after django.setup()
+
+    from settlement.push import push_settlement  # models: after django.setup()
+    from tools.bench.people import create_presettled, mark_settled  # models: after django.setup()
+
+    failures = _FailedSends()
+    logging.getLogger("live.publish").addHandler(failures)
+    committed: dict[str, float] = {}
+    expected_son: list[str] = []
+    turn = itertools.cycle(citizens)
+    next_at = time.monotonic()
+    try:
+        while time.time() < until:
+            batch = [next(turn) for _ in range(SOAK_BATCH)]
+            for (settlement_id, public_id), citizen in zip(create_presettled(batch, institution), batch, strict=True):
+                if time.time() >= until:
+                    break
+                pause = next_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                next_at = max(next_at + interval, time.monotonic() - 1.0)  # never bursts more than 1 s behind
+                with transaction.atomic():
+                    mark_settled(settlement_id)
+                    transaction.on_commit(lambda p=public_id: committed.__setitem__(p, time.time()))
+                    transaction.on_commit(lambda s=settlement_id: push_settlement(s))
+                if citizen.index in sons:
+                    expected_son.append(public_id)
+    finally:
+        connections.close_all()
+    return committed, expected_son, failures.count

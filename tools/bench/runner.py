@@ -14,6 +14,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import uvloop  # installed with uvicorn[standard]
 from channels.layers import channel_layers
 from django.conf import settings
 from django.core.management import call_command
@@ -77,10 +78,11 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
             shard, shard_url = start_redis_shard(log_dir)
             services.append(shard)
             hosts.append(shard_url)
-        _use_channel_hosts(hosts)  # this process publishes in the push measurements: the same shards
+        channel_config = _use_channel_hosts(hosts)
         static_root = _collect_static(log_dir)  # with DEBUG off, pages need the hashed static files
         env = service_env(database_url, redis_url, conn_max_age=config.server_conn_max_age,
-                          CHANNEL_REDIS_HOSTS=",".join(hosts), STATIC_ROOT=str(static_root))
+                          CHANNEL_REDIS_HOSTS=",".join(hosts), STATIC_ROOT=str(static_root),
+                          CHANNEL_LAYER=settings.CHANNEL_LAYER, CHANNEL_PREFIX=channel_config.get("prefix", ""))
         progress(f"starting {config.asgi_processes} uvicorn processes…")
         servers = [start_asgi_server(env, log_dir, name=f"uvicorn-{n}") for n in range(config.asgi_processes)]
         services += servers
@@ -96,14 +98,15 @@ def run_bench(config: BenchConfig, *, database_url: str, redis_url: str, log_dir
             "CPUs": os.cpu_count(), "load avg 1/5/15 min at start": load_before,
             "Python": platform.python_version(), **server_versions(database_url, redis_url),
             "ASGI": f"{len(servers)} uvicorn processes", "CONN_MAX_AGE": conn_max_age,
-            "channel layer": f"channels-redis over {len(hosts)} Redis server(s)",
+            "channel layer": f"channels-redis ({settings.CHANNEL_LAYER}) over {len(hosts)} Redis server(s)",
             "workers": (f"{len(workers)} Celery worker process(es) ({config.worker_pool}, concurrency "
                         f"{config.worker_concurrency} each)" if workers else "none"),
-            "this process": "the clients (and the soak's publishing threads); the push measurement publishes from "
-                            f"{config.push_threads} processes of its own",
+            "this process": "the clients, on uvloop; the push measurement publishes from "
+                            f"{config.push_threads} processes of its own, the soak from {config.soak_processes}",
         }
+        # The clients share the cores with the servers: on uvloop (as uvicorn runs) they take less of them.
         sections = asyncio.run(_measure_all(config, servers, institution, citizens, watchers, counter_session,
-                                            progress, sampler))
+                                            progress, sampler), loop_factory=uvloop.new_event_loop)
         sections[-1].figures["load avg 1/5/15 min at end"] = _load_average()
         for service in services:
             if service.process.poll() is not None:
@@ -201,9 +204,15 @@ def _channel_db(redis_url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{(int(db) if db.isdigit() else 0) + 2}"))
 
 
-def _use_channel_hosts(hosts: list[str]) -> None:
-    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = hosts
+def _use_channel_hosts(hosts: list[str]) -> dict:
+    """The layer over these shards in this process (it publishes in the push measurements); returns its CONFIG
+    for the publishers. Pub/sub channels ignore database numbers: the bench's get a prefix of their own."""
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    config["hosts"] = hosts
+    if "prefix" in config:
+        config["prefix"] = f"ybt-bench-{os.getpid()}"
     channel_layers.backends.clear()
+    return dict(config)
 
 
 def _load_average() -> str:
