@@ -5,6 +5,7 @@ fresh interpreter, no copy of the parent's event loop, sockets or database conne
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
@@ -58,15 +59,19 @@ def warm_up(channel_config: dict) -> bool:
     templates compiled, a database connection and the Redis connections to every shard open."""
     _prepare(channel_config)
     from channels.layers import get_channel_layer  # after django.setup(), as below
+    from django.conf import settings  # after django.setup()
     from django.db import connection  # after django.setup()
     from django.template.loader import get_template  # after django.setup()
+    from django.utils import translation  # after django.setup()
 
     from counter.push import TEMPLATE as COUNTER_TEMPLATE  # templates: after django.setup()
     from live.loop import run_on_push_loop  # after django.setup()
     from settlement.push import TEMPLATES  # models: after django.setup()
 
-    for name in [*TEMPLATES.values(), COUNTER_TEMPLATE]:
-        get_template(name)
+    with translation.override(settings.LANGUAGE_CODE):  # the message catalogue loads on first use
+        for name in [*TEMPLATES.values(), COUNTER_TEMPLATE]:
+            with contextlib.suppress(Exception):  # an empty context may not render: compiling is the point
+                get_template(name).render({})
     connection.ensure_connection()
     connection.close()
     layer = get_channel_layer()

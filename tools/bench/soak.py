@@ -42,14 +42,15 @@ async def soak(ctx: BenchContext) -> Section:
             loop.run_in_executor(pool, soak_publish, connected[n::publishers], ctx.institution, sons, layer_config,
                                  interval, until)
             for n in range(publishers) if connected[n::publishers]))
-    elapsed = time.time() - started
-    for part_committed, part_sons, part_failures in parts:
-        committed.update(part_committed)
-        expected_son.update(part_sons)
-        failed_sends += part_failures
-    ids = set(committed)
-    await ctx.pool.wait_for_all(list(ids), timeout=config.final_timeout,
-                                also={"son": expected_son, "counter": ids if counter else set()})
+        elapsed = time.time() - started
+        for part_committed, part_sons, part_failures in parts:
+            committed.update(part_committed)
+            expected_son.update(part_sons)
+            failed_sends += part_failures
+        ids = set(committed)
+        # Inside the block: shutting the publishers down blocks this loop, and with it the sockets' clocks.
+        await ctx.pool.wait_for_all(list(ids), timeout=config.final_timeout,
+                                    also={"son": expected_son, "counter": ids if counter else set()})
     pool = ctx.pool
     her_lost = len(ids - pool.finals.keys())
     son_lost = len(expected_son - pool.son_finals.keys())
