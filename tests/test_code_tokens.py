@@ -17,6 +17,7 @@ import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -189,7 +190,8 @@ def test_a_code_pays_once_and_is_then_refused_as_used(mother_user, mother):
     with pytest.raises(CodeTokenError) as checked:
         check_code(token)
     assert checked.value.code == "code_used" and CHINESE.search(checked.value.message)
-    with pytest.raises(CodeTokenError) as consumed:
+    # Used in a settlement's transaction (as submit_settlement does): the second use fails it whole.
+    with pytest.raises(CodeTokenError) as consumed, transaction.atomic():
         consume_code(token)
     assert consumed.value.code == "code_used" and "用过" in consumed.value.message
     assert UsedCodeToken.objects.filter(voucher__person=mother).count() == 1

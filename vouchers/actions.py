@@ -80,8 +80,9 @@ def suspend_voucher(
     return voucher
 
 
-def check_code(token: str, *, now: int | None = None) -> tuple[CodeClaims, Voucher]:
-    """Everything a counter needs to trust a code: signature, age, voucher active, not yet used."""
+def check_code(token: str, *, now: int | None = None, check_used: bool = True) -> tuple[CodeClaims, Voucher]:
+    """Everything a counter needs to trust a code: signature, age, voucher active, not yet used (unless the
+    caller is about to use it, where the unique insert decides)."""
     claims = verify_code_token(token, now=now)
     voucher = Voucher.objects.select_related("person").filter(public_id=claims.voucher_public_id).first()
     if voucher is None:
@@ -90,16 +91,18 @@ def check_code(token: str, *, now: int | None = None) -> tuple[CodeClaims, Vouch
         raise CodeTokenError("voucher_suspended", _("这个医保码已暂停使用（本人挂失）。请本人带身份证到人工窗口办理。"))
     if voucher.status != VoucherStatus.ACTIVE:
         raise CodeTokenError("voucher_inactive", _("这个医保码还没有开通。"))
-    if UsedCodeToken.objects.filter(nonce=claims.nonce).exists():
+    if check_used and UsedCodeToken.objects.filter(nonce=claims.nonce).exists():
         raise CodeTokenError("code_used", _("这个医保码已经用过一次了，请让对方刷新后再扫。"))
     return claims, voucher
 
 
 def consume_code(token: str, *, institution=None, now: int | None = None) -> tuple[CodeClaims, Voucher]:
-    """Use a code for one settlement. A second use of the same code fails, even at the same instant."""
-    claims, voucher = check_code(token, now=now)
+    """Use a code for one settlement. A second use of the same code fails, even at the same instant: the
+    unique nonce decides. Inside a caller's transaction no savepoint is made (two round trips fewer on every
+    settlement): a second use fails the caller's whole transaction, which then rolls back."""
+    claims, voucher = check_code(token, now=now, check_used=False)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             UsedCodeToken.objects.create(
                 nonce=claims.nonce,
                 voucher=voucher,

@@ -169,7 +169,7 @@ if REDIS_URL:
     # The cache gets its own Redis database: clearing it must never touch Celery's queues or channel groups.
     # Short socket timeouts: a Redis that accepts connections but never answers must give a plain 503
     # (the API) or a plain message (pages) in seconds, not hang the request.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "core.cache.SharedRedisCache",
                           "LOCATION": env_str("CACHE_REDIS_URL", _next_redis_db(REDIS_URL)),
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)

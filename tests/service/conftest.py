@@ -114,7 +114,7 @@ def services() -> dict[str, str]:
     # The process was configured from the same environment: prove the Redis-backed settings are live.
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql", settings.DATABASES
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.SharedRedisCache"
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
     return {"database_url": database_url, "redis_url": redis_url}
 

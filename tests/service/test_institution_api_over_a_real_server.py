@@ -76,3 +76,24 @@ def test_the_published_key_lets_a_counter_check_a_code_with_no_network(asgi_serv
     with pytest.raises(CodeTokenError) as refused:
         verify_code_token(tampered, public_keys=keys)
     assert refused.value.code in {"code_forged", "code_malformed"}
+
+
+@pytest.mark.service
+def test_a_busy_counter_does_not_open_a_redis_connection_per_request(asgi_server, mother_user, institution, services):
+    """Each API request checks the rate limit and refuses replays in the cache. Under ASGI every request is a
+    new context, and Django's Redis cache made a new client, pool and connection for each (core/cache.py)."""
+    import redis
+
+    public_id = voucher_of(mother_user.person).public_id
+
+    def verify() -> int:  # a fresh code each time: the same signed request twice is refused as a replay
+        return _signed_post(asgi_server, institution, VERIFY, {"code": issue_code_token(public_id)}).status_code
+
+    assert verify() == 200  # the server's first request opens what it keeps
+    stats = redis.Redis.from_url(services["redis_url"])
+    before = stats.info("stats")["total_connections_received"]
+    answers = [verify() for _ in range(20)]
+    opened = stats.info("stats")["total_connections_received"] - before - 1  # -1: the INFO client itself
+
+    assert answers == [200] * 20
+    assert opened <= 4, f"{opened} new Redis connections for 20 requests"
