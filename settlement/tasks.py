@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 
 from celery import shared_task
@@ -15,6 +16,7 @@ from settlement.models import FINAL_STATUSES, Settlement
 from settlement.push import push_settlement
 
 WATCHDOG_AFTER = dt.timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=1, retry_backoff_max=30,
@@ -33,7 +35,10 @@ def run_settlement(self, settlement_id: int) -> str:
         return actions.finalize_settlement(settlement_id).status
     except BaseException:
         if not pause:
-            push_settlement(settlement_id)
+            try:  # the split as it was committed, without asking the database (which may be what failed)
+                push_settlement(settlement)
+            except Exception:
+                log.warning("could not push the provisional split of settlement %s", settlement_id, exc_info=True)
         raise
 
 

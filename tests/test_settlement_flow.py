@@ -77,7 +77,7 @@ def test_when_the_final_step_fails_her_page_is_shown_the_provisional_split_while
         run_settlement.apply(args=[settlement.pk])
     settlement.refresh_from_db()
     assert settlement.status == Status.PRESETTLED
-    assert pushed and set(pushed) == {settlement.pk}
+    assert [(s.pk, s.status) for s in pushed] == [(settlement.pk, Status.PRESETTLED)]
 
 
 def test_the_same_code_cannot_pay_twice(api, mother_user, mother, rules):
