@@ -124,6 +124,8 @@
 
   // The token's fields, without checking the signature (see vouchers/codes.py for the layout).
   function parseToken(token) {
+    // learn's practice code (core/practice.py): say what it is, as the server does, not "not a code".
+    if (/^\s*YBT-PRACTICE:/i.test(token || "")) throw new CodeProblem("practice");
     if (!token || token.length > 400 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new CodeProblem("malformed");
     var bytes;
     try {

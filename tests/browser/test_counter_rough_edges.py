@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from core.practice import PRACTICE_PREFIX
 from settlement.models import Settlement, Status
 from vouchers.codes import issue_code_token
 
@@ -110,6 +111,26 @@ def test_a_counter_that_loses_its_network_and_is_reloaded_still_opens_with_its_q
         expect(counter.get_by_test_id("counter-queue")).to_have_text("待上传 0 笔")
         assert Settlement.objects.get().client_id == capture["client_id"]
         assert QUEUE_KEY_PREFIX
+        assert counter.problems == []  # type: ignore[attr-defined]
+    finally:
+        desk.close()
+
+
+def test_without_network_a_practice_code_is_named_as_one_and_nothing_is_kept(
+        chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
+    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
+    try:
+        registered_as_offline_terminal(desk, asgi_live_server, operator)
+        counter = sign_in_at_the_counter(desk)
+        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+        desk.set_offline(True)
+        counter.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")
+        # What the phone shows in 练习 mode (learn): the counter checks it with no network, as it would a real one.
+        counter.get_by_label("医保码", exact=True).fill(f"{PRACTICE_PREFIX}{issue_code_token(mother.voucher.public_id)}")
+        counter.get_by_test_id("counter-submit").click()
+        expect(counter.get_by_role("alert")).to_contain_text("这是练习用的医保码，不能结算")
+        expect(counter.get_by_test_id("counter-queue")).to_have_text("待上传 0 笔")
+        assert queued(counter) == []
         assert counter.problems == []  # type: ignore[attr-defined]
     finally:
         desk.close()
