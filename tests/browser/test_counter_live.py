@@ -8,6 +8,8 @@ Screenshots go to artifacts/screenshots/counter/; axe-core checks both pages.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -138,16 +140,28 @@ def registered_as_offline_terminal(context: BrowserContext, base_url: str, opera
     return terminal
 
 
+@contextmanager
+def an_offline_counter(chromium: Browser, base_url: str, operator: User, *, viewport: dict[str, int]
+                       ) -> Iterator[tuple[BrowserContext, Page, object]]:
+    """The operator signed in at a counter registered for offline work, the public keys kept by its page.
+    Yields the browser (to take its network away), the counter page and the terminal; closed afterwards."""
+    desk = open_context(chromium, base_url, viewport=viewport)
+    try:
+        terminal = registered_as_offline_terminal(desk, base_url, operator)
+        counter = sign_in_at_the_counter(desk)
+        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+        yield desk, counter, terminal
+    finally:
+        desk.close()
+
+
 def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once_when_back(
         chromium: Browser, axe: Axe, asgi_live_server: str, mother, mother_user, operator, rules):
-    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
     violations: dict[str, list] = {}
-    try:
-        terminal = registered_as_offline_terminal(desk, asgi_live_server, operator)
-        counter = sign_in_at_the_counter(desk)
+    # Online, the page keeps the public keys for a day without network.
+    with an_offline_counter(chromium, asgi_live_server, operator, viewport={"width": 1280, "height": 900}) as (
+            desk, counter, terminal):
         expect(counter.get_by_test_id("counter-offline-terminal")).to_contain_text(terminal.name)
-        # Online, the page keeps the public keys for a day without network.
-        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
         queue_text = counter.get_by_test_id("counter-queue")
         expect(queue_text).to_have_text("待上传 0 笔")
 
@@ -208,8 +222,6 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
         assert Settlement.objects.count() == 1
         assert queued(counter) == []
         assert counter.problems == []  # type: ignore[attr-defined]
-    finally:
-        desk.close()
     broken = {name: found for name, found in violations.items() if found}
     assert not broken, "axe-core found violations:\n" + "\n".join(
         f"{name}:\n{axe_report(found)}" for name, found in broken.items())
@@ -217,11 +229,8 @@ def test_without_network_the_counter_checks_codes_itself_queues_and_uploads_once
 
 def test_offline_messages_say_what_they_are_without_colour_and_the_saved_note_goes_once_it_is_uploaded(
         chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
-    desk = open_context(chromium, asgi_live_server, viewport={"width": 360, "height": 640})
-    try:
-        registered_as_offline_terminal(desk, asgi_live_server, operator)
-        counter = sign_in_at_the_counter(desk)
-        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+    with an_offline_counter(chromium, asgi_live_server, operator, viewport={"width": 360, "height": 640}) as (
+            desk, counter, _terminal):
         desk.set_offline(True)
         fill_the_bill(counter, issue_code_token(mother.voucher.public_id, now=int(time.time()) - 120))
         counter.get_by_test_id("counter-submit").click()
@@ -244,8 +253,6 @@ def test_offline_messages_say_what_they_are_without_colour_and_the_saved_note_go
         counter.screenshot(path=str(SHOTS / "small-offline-uploaded.png"))
         assert Settlement.objects.count() == 1
         assert counter.problems == []  # type: ignore[attr-defined]
-    finally:
-        desk.close()
 
 
 def test_a_counter_not_registered_for_offline_work_says_so_and_keeps_nothing_without_network(

@@ -13,7 +13,7 @@ from settlement.models import Settlement, Status
 from vouchers.codes import issue_code_token
 
 from .helpers import open_context, sign_in_at_the_counter, watched
-from .test_counter_live import QUEUE_KEY_PREFIX, queued, registered_as_offline_terminal
+from .test_counter_live import QUEUE_KEY_PREFIX, an_offline_counter, queued
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,11 +68,8 @@ def test_an_item_code_typed_fills_in_its_name_category_and_price(
 
 def test_a_counter_that_loses_its_network_and_is_reloaded_still_opens_with_its_queue(
         chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
-    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
-    try:
-        registered_as_offline_terminal(desk, asgi_live_server, operator)
-        counter = sign_in_at_the_counter(desk)
-        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+    with an_offline_counter(chromium, asgi_live_server, operator, viewport={"width": 1280, "height": 900}) as (
+            desk, counter, _terminal):
         # The service worker looks after the counter and has kept the page (the first visit keeps it too).
         counter.wait_for_function("""async () => {
             const reg = await navigator.serviceWorker.getRegistration('/counter/');
@@ -112,17 +109,12 @@ def test_a_counter_that_loses_its_network_and_is_reloaded_still_opens_with_its_q
         assert Settlement.objects.get().client_id == capture["client_id"]
         assert QUEUE_KEY_PREFIX
         assert counter.problems == []  # type: ignore[attr-defined]
-    finally:
-        desk.close()
 
 
 def test_without_network_a_practice_code_is_named_as_one_and_nothing_is_kept(
         chromium: Browser, asgi_live_server: str, mother, mother_user, operator, rules):
-    desk = open_context(chromium, asgi_live_server, viewport={"width": 1280, "height": 900})
-    try:
-        registered_as_offline_terminal(desk, asgi_live_server, operator)
-        counter = sign_in_at_the_counter(desk)
-        counter.wait_for_function("() => localStorage.getItem('yibaotong.counter.keys') !== null")
+    with an_offline_counter(chromium, asgi_live_server, operator, viewport={"width": 1280, "height": 900}) as (
+            desk, counter, _terminal):
         desk.set_offline(True)
         counter.get_by_test_id("counter-catalogue").select_option(label="阿莫西林胶囊 · 甲类 · 25.00 元")
         # What the phone shows in 练习 mode (learn): the counter checks it with no network, as it would a real one.
@@ -132,5 +124,3 @@ def test_without_network_a_practice_code_is_named_as_one_and_nothing_is_kept(
         expect(counter.get_by_test_id("counter-queue")).to_have_text("待上传 0 笔")
         assert queued(counter) == []
         assert counter.problems == []  # type: ignore[attr-defined]
-    finally:
-        desk.close()
