@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from functools import cache
 
 from celery import shared_task
 from django.db import transaction
@@ -47,13 +48,9 @@ def floor_settlement(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": str(settlement.public_id)}, status=202)
 
 
-_institution: list[int] = []
-
-
+@cache
 def _institution_id() -> int:
-    if not _institution:
-        _institution.append(demo_institution().pk)
-    return _institution[0]
+    return demo_institution().pk
 
 
 @shared_task

@@ -18,27 +18,39 @@ def settle_and_push(rows: list[tuple[int, str]], channel_config: dict, interval:
     seconds (0: as fast as it can). Returns when each was committed (time.time(), the clock the bench's sockets
     stamp with)."""
     _prepare(channel_config)
-    from django.db import connections, transaction  # after django.setup()
-
-    from settlement.push import push_settlement  # models: after django.setup()
-    from tools.bench.people import mark_settled  # models: after django.setup()
+    from django.db import connections  # after django.setup()
 
     committed: dict[str, float] = {}
     next_at = time.monotonic()
     try:
         for settlement_id, public_id in rows:
-            pause = next_at - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            next_at = max(next_at + interval, time.monotonic() - 1.0)  # never more than 1 s of catching up
-            with transaction.atomic():
-                mark_settled(settlement_id)
-                # Registered first, so it runs first after COMMIT: the clock starts at the commit, then the push.
-                transaction.on_commit(lambda p=public_id: committed.__setitem__(p, time.time()))
-                transaction.on_commit(lambda s=settlement_id: push_settlement(s))
+            next_at = _wait_turn(next_at, interval)
+            _settle_and_push(settlement_id, public_id, committed)
     finally:
         connections.close_all()
     return committed
+
+
+def _wait_turn(next_at: float, interval: float) -> float:
+    """Sleep until this publisher's next turn; returns the one after (never more than 1 s of catching up)."""
+    pause = next_at - time.monotonic()
+    if pause > 0:
+        time.sleep(pause)
+    return max(next_at + interval, time.monotonic() - 1.0)
+
+
+def _settle_and_push(settlement_id: int, public_id: str, committed: dict[str, float]) -> None:
+    """The worker's final step for one pre-settled row, its push on commit; `committed` gets the commit's time."""
+    from django.db import transaction  # after django.setup()
+
+    from settlement.push import push_settlement  # models: after django.setup()
+    from tools.bench.people import mark_settled  # models: after django.setup()
+
+    with transaction.atomic():
+        mark_settled(settlement_id)
+        # Registered first, so it runs first after COMMIT: the clock starts at the commit, then the push.
+        transaction.on_commit(lambda: committed.__setitem__(public_id, time.time()))
+        transaction.on_commit(lambda: push_settlement(settlement_id))
 
 
 def _prepare(channel_config: dict) -> None:
@@ -100,10 +112,9 @@ def soak_publish(citizens: list, institution, sons: set[int], channel_config: di
     """Settle and push for these citizens in turn, one every `interval` seconds, until `until` (time.time()).
     Returns when each was committed, those whose son's page should hear it too, and the sends that failed."""
     _prepare(channel_config)
-    from django.db import connections, transaction  # after django.setup()
+    from django.db import connections  # after django.setup()
 
-    from settlement.push import push_settlement  # models: after django.setup()
-    from tools.bench.people import create_presettled, mark_settled  # models: after django.setup()
+    from tools.bench.people import create_presettled  # models: after django.setup()
 
     failures = _FailedSends()
     logging.getLogger("live.publish").addHandler(failures)
@@ -117,14 +128,8 @@ def soak_publish(citizens: list, institution, sons: set[int], channel_config: di
             for (settlement_id, public_id), citizen in zip(create_presettled(batch, institution), batch, strict=True):
                 if time.time() >= until:
                     break
-                pause = next_at - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
-                next_at = max(next_at + interval, time.monotonic() - 1.0)  # never bursts more than 1 s behind
-                with transaction.atomic():
-                    mark_settled(settlement_id)
-                    transaction.on_commit(lambda p=public_id: committed.__setitem__(p, time.time()))
-                    transaction.on_commit(lambda s=settlement_id: push_settlement(s))
+                next_at = _wait_turn(next_at, interval)
+                _settle_and_push(settlement_id, public_id, committed)
                 if citizen.index in sons:
                     expected_son.append(public_id)
     finally:
